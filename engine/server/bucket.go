@@ -1,0 +1,313 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/minio/madmin-go/v3"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/lifecycle"
+	"github.com/minio/minio-go/v7/pkg/tags"
+
+	"github.com/bucketform/bucketform/engine/model"
+	"github.com/bucketform/bucketform/engine/policy"
+)
+
+// LiveBucket is what the server holds for one bucket name.
+type LiveBucket struct {
+	Exists bool
+	// Owner is the value of the bucket's bucketform-stack tag, "" when it has none.
+	Owner string
+	// State holds the attributes that were read (State.Attrs); State.Tags never holds the
+	// ownership tag. Tags are always read, because ownership is decided by them.
+	State model.Bucket
+}
+
+// ReadBucket reads bucket name: its tags always (which also tells whether it exists), then each
+// attribute in attrs, one request each. AttrTags in attrs costs nothing extra.
+func (c *Client) ReadBucket(ctx context.Context, name string, attrs model.AttrSet) (LiveBucket, error) {
+	live := LiveBucket{State: model.Bucket{Name: name, Attrs: model.NewAttrSet(model.AttrTags)}}
+	all, err := c.readTags(ctx, name)
+	if Code(err) == CodeNoSuchBucket {
+		return live, nil
+	}
+	if err != nil {
+		return live, fmt.Errorf("read tags of bucket %s: %w", name, err)
+	}
+	live.Exists = true
+	live.Owner = all[model.OwnerTag]
+	delete(all, model.OwnerTag)
+	live.State.Tags = all
+	for _, a := range attrs.Sorted() {
+		if err := c.readAttr(ctx, &live.State, a); err != nil {
+			if Code(err) == CodeNoSuchBucket { // deleted between two reads
+				return LiveBucket{State: model.Bucket{Name: name}}, nil
+			}
+			return live, fmt.Errorf("read %s of bucket %s: %w", a, name, err)
+		}
+		live.State.Attrs[a] = true
+	}
+	return live, nil
+}
+
+func (c *Client) readAttr(ctx context.Context, b *model.Bucket, a model.Attr) error {
+	var err error
+	switch a {
+	case model.AttrTags:
+		// read with ownership
+	case model.AttrPolicy:
+		b.Policy, err = c.readPolicy(ctx, b.Name)
+	case model.AttrVersioning:
+		var v minio.BucketVersioningConfiguration
+		v, err = c.s3.GetBucketVersioning(ctx, b.Name)
+		b.Versioning = model.Versioning(v.Status)
+	case model.AttrQuota:
+		b.Quota, err = c.readQuota(ctx, b.Name)
+	case model.AttrObjectLock:
+		b.ObjectLock, err = c.readObjectLock(ctx, b.Name)
+	case model.AttrLifecycle:
+		b.Lifecycle, err = c.readLifecycle(ctx, b.Name)
+	default:
+		err = fmt.Errorf("unknown attribute %q", a)
+	}
+	return err
+}
+
+func (c *Client) readTags(ctx context.Context, name string) (map[string]string, error) {
+	t, err := c.s3.GetBucketTagging(ctx, name)
+	if Code(err) == "NoSuchTagSet" {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return t.ToMap(), nil
+}
+
+func (c *Client) readPolicy(ctx context.Context, name string) (policy.Document, error) {
+	text, err := c.s3.GetBucketPolicy(ctx, name)
+	if err != nil {
+		return policy.Document{}, err
+	}
+	doc, err := policy.Parse(text)
+	if err != nil {
+		return policy.Document{}, fmt.Errorf("the server's policy cannot be parsed (%w): replace it with anonymous or policy in the configuration, or remove it with `mc anonymous set none`", err)
+	}
+	return doc, nil
+}
+
+// readQuota returns the enforced hard quota in bytes. A quota stored without a type is not
+// enforced by the server, so it reads as no quota (and a configured quota rewrites it properly).
+func (c *Client) readQuota(ctx context.Context, name string) (uint64, error) {
+	q, err := c.admin.GetBucketQuota(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	if q.Type != madmin.HardQuota {
+		return 0, nil
+	}
+	if q.Size > 0 {
+		return q.Size, nil
+	}
+	return q.Quota, nil
+}
+
+func (c *Client) readObjectLock(ctx context.Context, name string) (bool, error) {
+	enabled, _, _, _, err := c.s3.GetObjectLockConfig(ctx, name)
+	if Code(err) == "ObjectLockConfigurationNotFoundError" {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return enabled == "Enabled", nil
+}
+
+func (c *Client) readLifecycle(ctx context.Context, name string) ([]model.LifecycleRule, error) {
+	cfg, err := c.s3.GetBucketLifecycle(ctx, name)
+	if Code(err) == "NoSuchLifecycleConfiguration" {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	rules := make([]model.LifecycleRule, 0, len(cfg.Rules))
+	for _, r := range cfg.Rules {
+		rules = append(rules, ruleFromServer(r))
+	}
+	return model.SortLifecycle(rules), nil
+}
+
+// ruleFromServer converts a live rule. `Prefix` at the top of a rule and `Filter.Prefix` mean
+// the same; anything bucketform cannot express is named in Unsupported.
+func ruleFromServer(r lifecycle.Rule) model.LifecycleRule {
+	out := model.LifecycleRule{
+		ID:                       r.ID,
+		Disabled:                 r.Status != "Enabled",
+		ExpirationDays:           int(r.Expiration.Days),
+		NoncurrentExpirationDays: int(r.NoncurrentVersionExpiration.NoncurrentDays),
+	}
+	out.Prefix = r.Prefix
+	if out.Prefix == "" {
+		out.Prefix = r.RuleFilter.Prefix
+	}
+	if out.Prefix == "" {
+		out.Prefix = r.RuleFilter.And.Prefix
+	}
+	var extra []string
+	add := func(cond bool, what string) {
+		if cond {
+			extra = append(extra, what)
+		}
+	}
+	add(!r.Expiration.Date.IsZero(), "expiration date")
+	add(bool(r.Expiration.DeleteMarker), "expired delete markers")
+	add(bool(r.Expiration.DeleteAll), "expire all versions")
+	add(r.Transition.StorageClass != "", "transition")
+	add(r.NoncurrentVersionTransition.StorageClass != "", "noncurrent transition")
+	add(r.NoncurrentVersionExpiration.NewerNoncurrentVersions != 0, "newer noncurrent versions")
+	add(r.AbortIncompleteMultipartUpload.DaysAfterInitiation != 0, "abort incomplete multipart upload")
+	add(r.DelMarkerExpiration.Days != 0, "delete marker expiration")
+	add(r.AllVersionsExpiration.Days != 0, "all versions expiration")
+	add(r.RuleFilter.Tag.Key != "" || len(r.RuleFilter.And.Tags) > 0, "tag filter")
+	add(r.RuleFilter.ObjectSizeLessThan != 0 || r.RuleFilter.ObjectSizeGreaterThan != 0 ||
+		r.RuleFilter.And.ObjectSizeLessThan != 0 || r.RuleFilter.And.ObjectSizeGreaterThan != 0, "size filter")
+	add(r.Compression != nil || r.NoncurrentVersionCompression != nil, "compression")
+	out.Unsupported = strings.Join(extra, ", ")
+	return out
+}
+
+func ruleToServer(r model.LifecycleRule) lifecycle.Rule {
+	status := "Enabled"
+	if r.Disabled {
+		status = "Disabled"
+	}
+	return lifecycle.Rule{
+		ID:                          r.ID,
+		Status:                      status,
+		RuleFilter:                  lifecycle.Filter{Prefix: r.Prefix},
+		Expiration:                  lifecycle.Expiration{Days: lifecycle.ExpirationDays(r.ExpirationDays)},
+		NoncurrentVersionExpiration: lifecycle.NoncurrentVersionExpiration{NoncurrentDays: lifecycle.ExpirationDays(r.NoncurrentExpirationDays)},
+	}
+}
+
+// MakeBucket creates a bucket, with object lock when lock is true. A bucket that already
+// exists and belongs to these credentials is not an error, so a re-run converges.
+func (c *Client) MakeBucket(ctx context.Context, name string, lock bool) error {
+	err := c.s3.MakeBucket(ctx, name, minio.MakeBucketOptions{Region: c.target.Region, ObjectLocking: lock})
+	if Code(err) == CodeBucketExists {
+		return nil
+	}
+	return err
+}
+
+// SetPolicy replaces the bucket policy; the empty document removes it.
+func (c *Client) SetPolicy(ctx context.Context, name string, doc policy.Document) error {
+	return c.s3.SetBucketPolicy(ctx, name, doc.JSON())
+}
+
+// SetVersioning enables or suspends versioning.
+func (c *Client) SetVersioning(ctx context.Context, name string, v model.Versioning) error {
+	switch v {
+	case model.VersioningEnabled:
+		return c.s3.EnableVersioning(ctx, name)
+	case model.VersioningSuspended:
+		return c.s3.SuspendVersioning(ctx, name)
+	}
+	return fmt.Errorf("versioning cannot be set to %q", v)
+}
+
+// SetQuota sets a hard quota of size bytes; 0 removes the quota.
+func (c *Client) SetQuota(ctx context.Context, name string, size uint64) error {
+	q := &madmin.BucketQuota{}
+	if size > 0 {
+		// Type must be set: a size without a type is accepted and not enforced.
+		q = &madmin.BucketQuota{Size: size, Type: madmin.HardQuota}
+	}
+	return c.admin.SetBucketQuota(ctx, name, q)
+}
+
+// SetTags replaces every tag of the bucket (the ownership tag included) with all; an empty map
+// removes them.
+func (c *Client) SetTags(ctx context.Context, name string, all map[string]string) error {
+	if len(all) == 0 {
+		return c.s3.RemoveBucketTagging(ctx, name)
+	}
+	t, err := tags.NewTags(all, false)
+	if err != nil {
+		return err
+	}
+	return c.s3.SetBucketTagging(ctx, name, t)
+}
+
+// SetLifecycle replaces the lifecycle configuration; no rules removes it.
+func (c *Client) SetLifecycle(ctx context.Context, name string, rules []model.LifecycleRule) error {
+	cfg := lifecycle.NewConfiguration()
+	for _, r := range rules {
+		cfg.Rules = append(cfg.Rules, ruleToServer(r))
+	}
+	return c.s3.SetBucketLifecycle(ctx, name, cfg)
+}
+
+// IsEmpty reports whether the bucket holds no object, no object version and no delete marker.
+func (c *Client) IsEmpty(ctx context.Context, name string) (bool, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for obj := range c.s3.ListObjects(ctx, name, minio.ListObjectsOptions{Recursive: true, WithVersions: true, MaxKeys: 1}) {
+		if obj.Err != nil {
+			return false, obj.Err
+		}
+		return false, nil
+	}
+	return true, nil
+}
+
+// DeleteBucket deletes an empty bucket with a plain DeleteBucket; the server refuses a bucket
+// that holds objects, so nothing can be lost.
+func (c *Client) DeleteBucket(ctx context.Context, name string) error {
+	err := c.s3.RemoveBucket(ctx, name)
+	if Code(err) == CodeNoSuchBucket {
+		return nil
+	}
+	return err
+}
+
+// EmptyBucket deletes every object version and delete marker of the bucket, without bypassing
+// object-lock retention: a retained object makes it fail.
+func (c *Client) EmptyBucket(ctx context.Context, name string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	objects := make(chan minio.ObjectInfo)
+	listed := make(chan error, 1)
+	go func() {
+		defer close(objects)
+		for obj := range c.s3.ListObjects(ctx, name, minio.ListObjectsOptions{Recursive: true, WithVersions: true}) {
+			if obj.Err != nil {
+				listed <- obj.Err
+				return
+			}
+			select {
+			case objects <- obj:
+			case <-ctx.Done():
+				listed <- ctx.Err()
+				return
+			}
+		}
+		listed <- nil
+	}()
+	var errs []error
+	for res := range c.s3.RemoveObjectsWithResult(ctx, name, objects, minio.RemoveObjectsOptions{}) {
+		if res.Err != nil && len(errs) < 5 {
+			errs = append(errs, fmt.Errorf("delete %s (version %s): %w", res.ObjectName, res.ObjectVersionID, res.Err))
+			if len(errs) == 5 {
+				cancel() // enough to say what is wrong; stop listing
+			}
+		}
+	}
+	if err := <-listed; err != nil && len(errs) < 5 {
+		errs = append(errs, fmt.Errorf("list objects: %w", err))
+	}
+	return errors.Join(errs...)
+}

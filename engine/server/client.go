@@ -1,0 +1,173 @@
+// Package server is bucketform's only way to talk to a MinIO server: a small client over
+// minio-go and madmin-go that reads a bucket's attributes into the model, writes them back,
+// and reads and writes the small objects of the ownership index.
+//
+// It speaks in model types and translates the server's "unset" answers (NoSuchTagSet,
+// NoSuchLifecycleConfiguration, an empty policy, a zero quota ...) into model zero values, so
+// callers never see those error codes.
+package server
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/minio/madmin-go/v3"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+)
+
+// Target says where a server is and who to talk to it as.
+type Target struct {
+	Endpoint  string // host[:port]
+	Secure    bool
+	Region    string
+	AccessKey string
+	SecretKey string
+	CAFile    string // PEM bundle to trust in addition to the system roots
+	Insecure  bool   // skip TLS verification
+	// Parallelism is the number of requests the caller runs at once; the HTTP transport keeps
+	// that many idle connections so that no request waits for a new one.
+	Parallelism int
+}
+
+// Client talks to one MinIO server.
+type Client struct {
+	target Target
+	s3     *minio.Client
+	core   minio.Core
+	admin  *madmin.AdminClient
+	http   *http.Client
+}
+
+// New returns a client for t. It does no I/O.
+func New(t Target) (*Client, error) {
+	transport, err := newTransport(t)
+	if err != nil {
+		return nil, err
+	}
+	creds := credentials.NewStaticV4(t.AccessKey, t.SecretKey, "")
+	s3, err := minio.New(t.Endpoint, &minio.Options{
+		Creds:     creds,
+		Secure:    t.Secure,
+		Region:    t.Region, // known region: no GetBucketLocation before each request
+		Transport: transport,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("minio client for %s: %w", t.Endpoint, err)
+	}
+	admin, err := madmin.NewWithOptions(t.Endpoint, &madmin.Options{Creds: creds, Secure: t.Secure, Transport: transport})
+	if err != nil {
+		return nil, fmt.Errorf("minio admin client for %s: %w", t.Endpoint, err)
+	}
+	return &Client{
+		target: t,
+		s3:     s3,
+		core:   minio.Core{Client: s3},
+		admin:  admin,
+		http:   &http.Client{Transport: transport, Timeout: 10 * time.Second},
+	}, nil
+}
+
+// Endpoint returns the server's host[:port].
+func (c *Client) Endpoint() string { return c.target.Endpoint }
+
+// BaseURL returns the server's URL, e.g. http://127.0.0.1:9000.
+func (c *Client) BaseURL() string {
+	if c.target.Secure {
+		return "https://" + c.target.Endpoint
+	}
+	return "http://" + c.target.Endpoint
+}
+
+func newTransport(t Target) (*http.Transport, error) {
+	idle := t.Parallelism * 2
+	if idle < 16 {
+		idle = 16
+	}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          idle,
+		MaxIdleConnsPerHost:   idle,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: time.Minute,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
+	}
+	if t.Secure {
+		cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: t.Insecure} //nolint:gosec // the user's explicit choice
+		if t.CAFile != "" {
+			pem, err := os.ReadFile(t.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("read ca_file: %w", err)
+			}
+			pool, err := x509.SystemCertPool()
+			if err != nil || pool == nil {
+				pool = x509.NewCertPool()
+			}
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("ca_file %s holds no PEM certificate", t.CAFile)
+			}
+			cfg.RootCAs = pool
+		}
+		tr.TLSClientConfig = cfg
+	}
+	return tr, nil
+}
+
+// Error codes the server answers with that callers act on.
+const (
+	CodeNoSuchBucket        = "NoSuchBucket"
+	CodeNoSuchKey           = "NoSuchKey"
+	CodePreconditionFailed  = "PreconditionFailed"
+	CodeBucketExists        = "BucketAlreadyOwnedByYou"
+	CodeBucketExistsForeign = "BucketAlreadyExists"
+	CodeBucketNotEmpty      = "BucketNotEmpty"
+	CodeAccessDenied        = "AccessDenied"
+)
+
+// Code returns the S3 error code of err, or "".
+func Code(err error) string {
+	if err == nil {
+		return ""
+	}
+	var er minio.ErrorResponse
+	if errors.As(err, &er) {
+		return er.Code
+	}
+	var ae madmin.ErrorResponse
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return ""
+}
+
+// Explain wraps err with a hint for the errors a user can fix (credentials, permissions,
+// region, TLS), so an apply that fails says what to change. Other errors pass through.
+func Explain(err error) error {
+	switch Code(err) {
+	case "InvalidAccessKeyId":
+		return fmt.Errorf("%w (the access key is unknown to the server: check access_key or MINIO_ACCESS_KEY)", err)
+	case "SignatureDoesNotMatch":
+		return fmt.Errorf("%w (the secret key is wrong: check secret_key or MINIO_SECRET_KEY)", err)
+	case CodeAccessDenied, "XMinioAdminAccessDenied":
+		return fmt.Errorf("%w (the identity lacks a permission: see the minimum policy in the README)", err)
+	case "AuthorizationHeaderMalformed", "InvalidRegion":
+		return fmt.Errorf("%w (the region does not match the server's: set region in the minio block)", err)
+	}
+	var ue interface{ Unwrap() error }
+	if errors.As(err, &ue) {
+		var x509Err x509.UnknownAuthorityError
+		if errors.As(err, &x509Err) {
+			return fmt.Errorf("%w (set ca_file to the CA that signed the server's certificate)", err)
+		}
+	}
+	return err
+}

@@ -1,0 +1,91 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/minio/minio-go/v7"
+)
+
+// ErrConflict is returned by PutSmall when the object changed since it was read (compare-and-swap
+// lost) or, for a create, when it already exists.
+var ErrConflict = errors.New("the object was changed by someone else")
+
+// GetSmall reads a small object in one request. found is false when the object or its bucket
+// does not exist.
+func (c *Client) GetSmall(ctx context.Context, bucket, key string) (data []byte, etag string, found bool, err error) {
+	body, info, _, err := c.core.GetObject(ctx, bucket, key, minio.GetObjectOptions{})
+	switch Code(err) {
+	case "":
+	case CodeNoSuchKey, CodeNoSuchBucket:
+		return nil, "", false, nil
+	default:
+		return nil, "", false, err
+	}
+	defer body.Close()
+	data, err = io.ReadAll(io.LimitReader(body, 16<<20))
+	if err != nil {
+		return nil, "", false, err
+	}
+	return data, info.ETag, true, nil
+}
+
+// PutSmall writes a small object with compare-and-swap: with ifMatch set it replaces the object
+// only if its ETag is still ifMatch; with ifMatch empty it creates the object only if absent. It
+// returns the new ETag, or ErrConflict when the condition failed.
+func (c *Client) PutSmall(ctx context.Context, bucket, key string, data []byte, ifMatch string) (string, error) {
+	opts := minio.PutObjectOptions{ContentType: "application/json", DisableMultipart: true}
+	if ifMatch == "" {
+		opts.SetMatchETagExcept("*")
+	} else {
+		opts.SetMatchETag(ifMatch)
+	}
+	info, err := c.s3.PutObject(ctx, bucket, key, bytes.NewReader(data), int64(len(data)), opts)
+	if err != nil {
+		if Code(err) == CodePreconditionFailed || minio.ToErrorResponse(err).StatusCode == http.StatusPreconditionFailed {
+			return "", ErrConflict
+		}
+		return "", err
+	}
+	return info.ETag, nil
+}
+
+// DeleteSmall deletes an object; a missing object is not an error.
+func (c *Client) DeleteSmall(ctx context.Context, bucket, key string) error {
+	err := c.s3.RemoveObject(ctx, bucket, key, minio.RemoveObjectOptions{})
+	if Code(err) == CodeNoSuchKey || Code(err) == CodeNoSuchBucket {
+		return nil
+	}
+	return err
+}
+
+// EnsureBucket creates bucket unless it exists.
+func (c *Client) EnsureBucket(ctx context.Context, bucket string) error {
+	if err := c.MakeBucket(ctx, bucket, false); err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucket, err)
+	}
+	return nil
+}
+
+// Healthy asks /minio/health/cluster, which answers 200 only once the object layer and IAM are
+// initialised and write quorum is met (/minio/health/live and /ready answer earlier). It needs
+// no credentials.
+func (c *Client) Healthy(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL()+"/minio/health/cluster", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s/minio/health/cluster answered %s", c.BaseURL(), resp.Status)
+	}
+	return nil
+}
