@@ -120,3 +120,25 @@ func SortLifecycle(rules []LifecycleRule) []LifecycleRule {
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
+
+// Live is what a server holds for one bucket name.
+type Live struct {
+	Exists bool
+	// Owner is the value of the bucket's ownership tag, "" when it has none.
+	Owner string
+	// State holds the attributes that were read (State.Attrs). State.Tags never holds the
+	// ownership tag. Tags are always read, because ownership is decided by them.
+	State Bucket
+	// Emptiness is whether the bucket holds objects, when that was checked.
+	Emptiness Emptiness
+}
+
+// Emptiness says whether a bucket holds objects, object versions or delete markers.
+type Emptiness int
+
+// The emptiness states.
+const (
+	EmptinessUnknown Emptiness = iota // not checked
+	Empty
+	NotEmpty
+)

@@ -15,20 +15,10 @@ import (
 	"github.com/bucketform/bucketform/engine/policy"
 )
 
-// LiveBucket is what the server holds for one bucket name.
-type LiveBucket struct {
-	Exists bool
-	// Owner is the value of the bucket's bucketform-stack tag, "" when it has none.
-	Owner string
-	// State holds the attributes that were read (State.Attrs); State.Tags never holds the
-	// ownership tag. Tags are always read, because ownership is decided by them.
-	State model.Bucket
-}
-
-// ReadBucket reads bucket name: its tags always (which also tells whether it exists), then each
-// attribute in attrs, one request each. AttrTags in attrs costs nothing extra.
-func (c *Client) ReadBucket(ctx context.Context, name string, attrs model.AttrSet) (LiveBucket, error) {
-	live := LiveBucket{State: model.Bucket{Name: name, Attrs: model.NewAttrSet(model.AttrTags)}}
+// ReadBucket reads bucket name: its tags first (which also tells whether it exists and who owns
+// it), then each attribute in want(owner), one request each. AttrTags costs nothing extra.
+func (c *Client) ReadBucket(ctx context.Context, name string, want func(owner string) model.AttrSet) (model.Live, error) {
+	live := model.Live{State: model.Bucket{Name: name, Attrs: model.NewAttrSet(model.AttrTags)}}
 	all, err := c.readTags(ctx, name)
 	if Code(err) == CodeNoSuchBucket {
 		return live, nil
@@ -40,10 +30,10 @@ func (c *Client) ReadBucket(ctx context.Context, name string, attrs model.AttrSe
 	live.Owner = all[model.OwnerTag]
 	delete(all, model.OwnerTag)
 	live.State.Tags = all
-	for _, a := range attrs.Sorted() {
+	for _, a := range want(live.Owner).Sorted() {
 		if err := c.readAttr(ctx, &live.State, a); err != nil {
 			if Code(err) == CodeNoSuchBucket { // deleted between two reads
-				return LiveBucket{State: model.Bucket{Name: name}}, nil
+				return model.Live{State: model.Bucket{Name: name}}, nil
 			}
 			return live, fmt.Errorf("read %s of bucket %s: %w", a, name, err)
 		}

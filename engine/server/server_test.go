@@ -33,7 +33,11 @@ func client(t *testing.T) *server.Client {
 	return c
 }
 
-var all = model.NewAttrSet(model.AllAttrs...)
+func all(string) model.AttrSet { return model.NewAttrSet(model.AllAttrs...) }
+
+func only(attrs ...model.Attr) func(string) model.AttrSet {
+	return func(string) model.AttrSet { return model.NewAttrSet(attrs...) }
+}
 
 func TestReadMissingBucket(t *testing.T) {
 	live, err := client(t).ReadBucket(context.Background(), "no-such-bucket", all)
@@ -148,7 +152,7 @@ func TestPolicyNormalisationAndSuperset(t *testing.T) {
 	}
 	srv := minioServer.Get(t)
 	srv.MC(t, "anonymous", "set", "download", "test/"+name)
-	live, err := c.ReadBucket(ctx, name, model.NewAttrSet(model.AttrPolicy))
+	live, err := c.ReadBucket(ctx, name, only(model.AttrPolicy))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +177,7 @@ func TestPolicyNormalisationAndSuperset(t *testing.T) {
 	if got := srv.MC(t, "anonymous", "get", "test/"+name); !strings.Contains(got, "download") {
 		t.Logf("mc anonymous get says %q", got)
 	}
-	live, err = c.ReadBucket(ctx, name, model.NewAttrSet(model.AttrPolicy))
+	live, err = c.ReadBucket(ctx, name, only(model.AttrPolicy))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +201,7 @@ func TestQuotaWithoutTypeReadsAsNone(t *testing.T) {
 	if err := minioServer.Get(t).Admin(t).SetBucketQuota(ctx, name, &madmin.BucketQuota{Size: 1 << 30}); err != nil {
 		t.Fatal(err)
 	}
-	live, err := c.ReadBucket(ctx, name, model.NewAttrSet(model.AttrQuota))
+	live, err := c.ReadBucket(ctx, name, only(model.AttrQuota))
 	if err != nil {
 		t.Fatal(err)
 	}
