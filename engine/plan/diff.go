@@ -212,8 +212,12 @@ func (d *differ) declared(want Desired) {
 	if action == Update && len(writes) == 0 {
 		action = NoOp
 	}
-	d.add(Change{Address: want.Address, Bucket: name, Action: action, Before: before, After: after,
-		Writes: writes, WriteOwnerTag: action == Adopt, Notes: notes})
+	c := Change{Address: want.Address, Bucket: name, Action: action, Before: before, After: after,
+		Writes: writes, WriteOwnerTag: action == Adopt, Notes: notes}
+	if c.WriteOwnerTag && !declaredAttrs.Has(model.AttrTags) {
+		c.KeepTags = copyTags(live.State.Tags)
+	}
+	d.add(c)
 	d.index[name] = &IndexEntry{Address: want.Address, Attrs: declaredAttrs}
 }
 
