@@ -155,3 +155,18 @@ func (e *Engine) deployment(name string) *deployment {
 	}
 	return nil
 }
+
+// SetProgress sets the progress callback after New.
+func (e *Engine) SetProgress(f func(Progress)) { e.opts.Progress = f }
+
+// Stack returns the stack the engine plans for.
+func (e *Engine) Stack() string { return e.stack }
+
+// Endpoints returns each deployment's host[:port], by minio block name.
+func (e *Engine) Endpoints() map[string]string {
+	out := map[string]string{}
+	for _, d := range e.deployments {
+		out[d.name] = d.client.Endpoint()
+	}
+	return out
+}

@@ -194,14 +194,14 @@ func (d *differ) declared(want Desired) {
 		switch {
 		case declaredAttrs.Has(a):
 			copyAttr(a, after, &want.State)
-			if !equalAttr(a, before, after) {
+			if !EqualAttr(a, before, after) {
 				writes = append(writes, Write{Attr: a})
 			}
 		case prev.Has(a) && a == model.AttrVersioning:
 			notes = append(notes, fmt.Sprintf("versioning is no longer declared; it stays %s, because a bucket cannot return to never versioned", live.State.Versioning.Display()))
 		case prev.Has(a):
 			resetAttr(a, after)
-			if !equalAttr(a, before, after) {
+			if !EqualAttr(a, before, after) {
 				writes = append(writes, Write{Attr: a, Reset: true})
 			}
 		}
@@ -276,12 +276,12 @@ func isDefault(a model.Attr, b *model.Bucket) bool {
 	if a == model.AttrVersioning {
 		return b.Versioning == model.VersioningNever
 	}
-	return equalAttr(a, b, &zero)
+	return EqualAttr(a, b, &zero)
 }
 
-// equalAttr compares one attribute semantically: policies as grant sets, sizes as bytes, tags
+// EqualAttr compares one attribute semantically: policies as grant sets, sizes as bytes, tags
 // as maps, lifecycle rules by ID.
-func equalAttr(a model.Attr, x, y *model.Bucket) bool {
+func EqualAttr(a model.Attr, x, y *model.Bucket) bool {
 	switch a {
 	case model.AttrPolicy:
 		return policy.Equal(x.Policy, y.Policy)

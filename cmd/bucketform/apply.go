@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/bucketform/bucketform/config"
+	"github.com/bucketform/bucketform/engine"
+	"github.com/bucketform/bucketform/engine/plan"
+	"github.com/bucketform/bucketform/engine/planfile"
+	"github.com/bucketform/bucketform/engine/render"
+)
+
+func runApply(u *ui, args []string) int {
+	var (
+		f            engineFlags
+		autoApprove  bool
+		allowDestroy bool
+		asJSON       bool
+		noColor      bool
+		lockTimeout  time.Duration
+	)
+	fs := newFlagSet("apply", "apply [DIR | PLANFILE] [options]", u.stderr)
+	f.register(fs)
+	fs.BoolVar(&autoApprove, "auto-approve", false, "apply without asking for confirmation")
+	fs.BoolVar(&allowDestroy, "allow-destroy", false, "with -auto-approve: allow the apply to delete buckets")
+	fs.BoolVar(&asJSON, "json", false, "stream one JSON object per line (requires -auto-approve)")
+	fs.BoolVar(&noColor, "no-color", false, "do not colour the output")
+	fs.DurationVar(&lockTimeout, "lock-timeout", 0, "wait up to this long for another apply of the stack to finish")
+	target, code, ok := parseDir(u, fs, args)
+	if !ok {
+		return code
+	}
+	if noColor || asJSON {
+		u.color = false
+	}
+	ev := newApplyEvents(u, asJSON)
+	if asJSON && !autoApprove {
+		return ev.fail("apply -json needs -auto-approve: a JSON log has no one to answer a prompt")
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+
+	var (
+		cfg    *config.Config
+		e      *engine.Engine
+		p      *plan.Plan
+		snap   *engine.Snapshot
+		unlock func()
+		saved  bool
+	)
+	if info, err := os.Stat(target); err == nil && !info.IsDir() {
+		saved = true
+		if len(f.targets) > 0 || f.destroy {
+			return ev.fail("-target and -destroy cannot be used with a saved plan: they were fixed when the plan was made")
+		}
+		pf, err := planfile.Read(target)
+		if err != nil {
+			return ev.fail("%v", err)
+		}
+		f.targets, f.destroy = pf.Targets, pf.Destroy
+		if cfg, ok = loadConfig(u, pf.Dir, config.Options{Vars: f.vars.sources}); !ok {
+			return exitError
+		}
+		if msg := planMismatch(pf, cfg); msg != "" {
+			return ev.fail("%s", msg)
+		}
+		if e, ok = newEngine(ctx, u, cfg, &f, ev.wait); !ok {
+			return exitError
+		}
+		var lost <-chan struct{}
+		if unlock, lost, ok = ev.lock(ctx, e, lockTimeout); !ok {
+			return exitError
+		}
+		defer unlock()
+		ctx = cancelOn(ctx, lost)
+		now, err := e.Reread(ctx, pf.Snapshot)
+		if err != nil {
+			return ev.fail("%v", err)
+		}
+		if diffs := engine.Differences(pf.Snapshot, now); len(diffs) > 0 {
+			return ev.fail("the saved plan %s is stale: the server changed since it was made, so nothing was applied\n\n%s\n\n  Make a new plan and review it: bucketform plan -out %s",
+				target, joinLines("  - ", strings.Join(diffs, "\n")), target)
+		}
+		p, snap = pf.Plan, now
+	} else {
+		if cfg, ok = loadConfig(u, target, config.Options{Vars: f.vars.sources}); !ok {
+			return exitError
+		}
+		if e, ok = newEngine(ctx, u, cfg, &f, ev.wait); !ok {
+			return exitError
+		}
+		var lost <-chan struct{}
+		if unlock, lost, ok = ev.lock(ctx, e, lockTimeout); !ok {
+			return exitError
+		}
+		defer unlock()
+		ctx = cancelOn(ctx, lost)
+		progress := newProgressLine(u)
+		e.SetProgress(progress.update)
+		var err error
+		snap, err = e.Refresh(ctx)
+		progress.clear()
+		if err != nil {
+			return ev.fail("%v", err)
+		}
+		p = e.Plan(snap)
+	}
+
+	if !asJSON && !saved {
+		render.WritePlan(u.stdout, p, planOutputs(cfg), render.Style{Color: u.color})
+	}
+	if len(p.Refusals) > 0 {
+		for _, r := range p.Refusals {
+			ev.refusal(r)
+		}
+		return ev.fail("the plan has %d refusal(s); nothing was applied", len(p.Refusals))
+	}
+	if p.Deletes() > 0 && autoApprove && !allowDestroy {
+		return ev.fail("this apply would delete %d bucket(s), and -auto-approve was given without -allow-destroy; nothing was applied\n\n"+
+			"  A Job whose configuration arrived empty must not wipe the server. Review the deletions with\n"+
+			"  `bucketform plan`, then apply with -allow-destroy (or without -auto-approve, at a terminal).", p.Deletes())
+	}
+	if p.HasChanges() && !autoApprove && !saved {
+		yes, err := u.confirm("Do you want to perform these actions?\n  bucketform will perform the actions described above.")
+		if err != nil {
+			return ev.fail("%v\n\n  Run apply with -auto-approve (a Job, CI), or from a terminal to answer the prompt.", err)
+		}
+		if !yes {
+			u.errorf("apply cancelled")
+			return exitError
+		}
+	}
+	progress := newProgressLine(u)
+	e.SetProgress(progress.update)
+	report, err := e.Apply(ctx, p, snap, func(r engine.Result) {
+		progress.clear()
+		ev.change(r)
+	})
+	progress.clear()
+	if err != nil {
+		for _, c := range report.Pending {
+			ev.pending(c)
+		}
+		ev.summary(report.Summary(), false)
+		return ev.fail("apply failed: %v\n\n  What was applied is recorded; run apply again to converge the rest.", err)
+	}
+	ev.summary(report.Summary(), true)
+	if !asJSON {
+		fmt.Fprintln(u.stdout)
+		render.WriteOutputs(u.stdout, planOutputs(cfg))
+	}
+	return exitOK
+}
+
+// planMismatch says why a saved plan cannot be applied with cfg, or "".
+func planMismatch(pf *planfile.File, cfg *config.Config) string {
+	if cfg.Stack != pf.Stack {
+		return fmt.Sprintf("the plan was made for stack %q, but %s now declares stack %q", pf.Stack, pf.Dir, cfg.Stack)
+	}
+	if cfg.StateBucket != pf.StateBucket {
+		return fmt.Sprintf("the plan was made with state bucket %q, but the configuration now uses %q", pf.StateBucket, cfg.StateBucket)
+	}
+	for name, d := range pf.Deployments {
+		found := false
+		for _, cd := range cfg.Deployments {
+			if cd.Name == name {
+				found = true
+				if cd.Endpoint != d.Endpoint || cd.Secure != d.Secure {
+					return fmt.Sprintf("the plan was made against minio %q at %s, but the configuration now points it at %s", name, d.Endpoint, cd.Endpoint)
+				}
+			}
+		}
+		if !found {
+			return fmt.Sprintf("the plan was made against minio %q, which %s no longer declares", name, pf.Dir)
+		}
+	}
+	return ""
+}
+
+// cancelOn returns a context cancelled when lost is closed (the lease was lost).
+func cancelOn(ctx context.Context, lost <-chan struct{}) context.Context {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-lost:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx
+}

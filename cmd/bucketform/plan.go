@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/bucketform/bucketform/config"
+	"github.com/bucketform/bucketform/engine"
+	"github.com/bucketform/bucketform/engine/render"
+)
+
+func runPlan(u *ui, args []string) int {
+	var (
+		f            engineFlags
+		out          string
+		asJSON       bool
+		asMarkdown   bool
+		detailedExit bool
+		noColor      bool
+	)
+	fs := newFlagSet("plan", "plan [DIR] [options]", u.stderr)
+	f.register(fs)
+	fs.StringVar(&out, "out", "", "write the plan to this file, for `apply PLANFILE`")
+	fs.BoolVar(&asJSON, "json", false, "print the plan as one JSON document")
+	fs.BoolVar(&asMarkdown, "markdown", false, "print the plan as Markdown, for a pull request comment or a CI job summary")
+	fs.BoolVar(&detailedExit, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are")
+	fs.BoolVar(&noColor, "no-color", false, "do not colour the output")
+	dir, code, ok := parseDir(u, fs, args)
+	if !ok {
+		return code
+	}
+	if asJSON && asMarkdown {
+		u.errorf("-json and -markdown cannot be used together")
+		return exitError
+	}
+	if noColor {
+		u.color = false
+	}
+	cfg, ok := loadConfig(u, dir, config.Options{Vars: f.vars.sources})
+	if !ok {
+		return exitError
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	e, ok := newEngine(ctx, u, cfg, &f, func(a engine.WaitAttempt) { logWait(u, a) })
+	if !ok {
+		return exitError
+	}
+	progress := newProgressLine(u)
+	e.SetProgress(progress.update)
+	snap, err := e.Refresh(ctx)
+	progress.clear()
+	if err != nil {
+		u.errorf("%v", err)
+		return exitError
+	}
+	p := e.Plan(snap)
+	outputs := planOutputs(cfg)
+	switch {
+	case asJSON:
+		if err := render.WriteJSON(u.stdout, p, outputs); err != nil {
+			u.errorf("write the JSON plan: %v", err)
+			return exitError
+		}
+	case asMarkdown:
+		render.WriteMarkdown(u.stdout, p)
+	default:
+		render.WritePlan(u.stdout, p, outputs, render.Style{Color: u.color})
+	}
+	if len(p.Refusals) > 0 {
+		if !asJSON && !asMarkdown {
+			u.errorf("the plan has %d refusal(s); nothing can be applied until they are resolved", len(p.Refusals))
+		}
+		return exitError
+	}
+	if out != "" {
+		if err := writePlanFile(out, cfg, dir, f.vars.sources, p, snap, f.options()); err != nil {
+			u.errorf("write the plan file: %v", err)
+			return exitError
+		}
+		if !asJSON {
+			fmt.Fprintf(u.stderr, "\nSaved the plan to %s. Apply exactly this plan with:\n  bucketform apply %s\n", out, out)
+		}
+	}
+	if detailedExit && p.HasChanges() {
+		return exitChanges
+	}
+	return exitOK
+}
+
+// logWait prints one readiness attempt of -wait on stderr.
+func logWait(u *ui, a engine.WaitAttempt) {
+	if a.Ready {
+		fmt.Fprintf(u.stderr, "minio %q (%s) is ready (attempt %d, %s)\n", a.Deployment, a.Endpoint, a.Attempt, a.Elapsed.Round(1e6))
+		return
+	}
+	fmt.Fprintf(u.stderr, "waiting for minio %q (%s): attempt %d: %v\n", a.Deployment, a.Endpoint, a.Attempt, a.Err)
+}

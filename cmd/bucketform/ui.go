@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/bucketform/bucketform/config"
+	"github.com/bucketform/bucketform/engine"
+)
+
+// ui holds the streams of one run and writes what users read.
+type ui struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	color  bool // colour the human output (stdout is a terminal and -no-color was not given)
+}
+
+func newUI(stdin io.Reader, stdout, stderr io.Writer) *ui {
+	return &ui{stdin: stdin, stdout: stdout, stderr: stderr,
+		color: isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"}
+}
+
+// errorf prints "Error: <summary>" on stderr.
+func (u *ui) errorf(format string, args ...any) {
+	fmt.Fprintf(u.stderr, "Error: %s\n", fmt.Sprintf(format, args...))
+}
+
+// hint prints an indented explanation under an error.
+func (u *ui) hint(text string) {
+	fmt.Fprintf(u.stderr, "\n%s\n", joinLines("  ", text))
+}
+
+// diagnostics prints configuration diagnostics with file, line and source.
+func (u *ui) diagnostics(files map[string]*hcl.File, diags hcl.Diagnostics) {
+	if len(diags) > 0 {
+		config.WriteDiagnostics(u.stderr, files, diags)
+	}
+}
+
+// isTerminal reports whether v is an interactive terminal.
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// confirm asks for "yes" on stdin; it refuses at once when stdin is not a terminal, so a Job
+// without -auto-approve fails instead of hanging.
+func (u *ui) confirm(question string) (bool, error) {
+	if !isTerminal(u.stdin) {
+		return false, fmt.Errorf("apply needs confirmation, and stdin is not a terminal")
+	}
+	fmt.Fprintf(u.stdout, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter \"yes\" to apply: ", question)
+	line, err := bufio.NewReader(u.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return false, nil
+	}
+	fmt.Fprintln(u.stdout)
+	return strings.TrimSpace(line) == "yes", nil
+}
+
+// progressLine shows "Reading buckets: N of M" on stderr for refreshes and applies that take
+// longer than a couple of seconds, on a terminal only.
+type progressLine struct {
+	u       *ui
+	start   time.Time
+	mu      sync.Mutex
+	last    engine.Progress
+	shown   bool
+	enabled bool
+}
+
+func newProgressLine(u *ui) *progressLine {
+	return &progressLine{u: u, start: time.Now(), enabled: isTerminal(u.stderr)}
+}
+
+// update is the engine's progress callback.
+func (p *progressLine) update(pr engine.Progress) {
+	if !p.enabled {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if now.Sub(p.start) < 2*time.Second || (pr.Done != pr.Total && p.shown && pr.Done%50 != 0) {
+		p.last = pr
+		return
+	}
+	verb := "Reading buckets"
+	if pr.Phase == "apply" {
+		verb = "Applying changes"
+	}
+	fmt.Fprintf(p.u.stderr, "\r%s: %d of %d", verb, pr.Done, pr.Total)
+	p.shown = true
+	p.last = pr
+}
+
+// clear ends the progress line so the next output starts on a fresh line.
+func (p *progressLine) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shown {
+		fmt.Fprint(p.u.stderr, "\r\x1b[K")
+		p.shown = false
+	}
+}
