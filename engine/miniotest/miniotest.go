@@ -307,24 +307,13 @@ type Shared struct {
 // when MinIO is not installed, and fails t when the server does not start.
 func (sh *Shared) Get(t testing.TB) *Server {
 	t.Helper()
-	bin := Binary(t, "minio")
+	Binary(t, "minio") // skip or fail as for any test when MinIO is not installed
 	sh.once.Do(func() {
 		sh.dir, sh.err = os.MkdirTemp("", "bucketform-minio-")
 		if sh.err != nil {
 			return
 		}
-		var port int
-		port, sh.err = freePort()
-		if sh.err != nil {
-			return
-		}
-		s := &Server{bin: bin, Dir: sh.dir, port: port, log: &bytes.Buffer{}}
-		s.Endpoint = "127.0.0.1:" + strconv.Itoa(port)
-		for _, o := range sh.Opts {
-			o(s)
-		}
-		sh.err = s.Start()
-		sh.srv = s
+		sh.srv, sh.err = Launch(sh.dir, sh.Opts...)
 	})
 	if sh.err != nil {
 		t.Fatalf("start shared minio: %v", sh.err)
@@ -352,3 +341,34 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// Launch starts a server in dir (which it does not remove) on a free port, outside any test's
+// lifetime: the caller stops it. For harnesses such as testscript that have no testing.TB.
+func Launch(dir string, opts ...Option) (*Server, error) {
+	s, err := Prepare(dir, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return s, s.Start()
+}
+
+// Prepare is Launch without starting the server: call Start (or StartNoWait) later.
+func Prepare(dir string, opts ...Option) (*Server, error) {
+	bin, err := FindBinary("minio")
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{bin: bin, Dir: dir, port: port, log: &bytes.Buffer{}}
+	s.Endpoint = "127.0.0.1:" + strconv.Itoa(port)
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
+}
+
+// Log returns what the server printed.
+func (s *Server) Log() string { return s.log.String() }

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/bucketform/bucketform/engine/miniotest"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"bucketform": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script: each one behaviour of the CLI,
+// against a real MinIO the script starts with `minio start`.
+func TestScripts(t *testing.T) {
+	miniotest.Binary(t, "minio") // skip (or fail under CI) when MinIO is not installed
+	miniotest.Binary(t, "mc")
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		Cmds:                scriptCommands(),
+		RequireExplicitExec: false,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("NO_COLOR", "1")
+			env.Setenv("BUCKETFORM_MINIO", mustFind("minio"))
+			env.Setenv("BUCKETFORM_MC", mustFind("mc"))
+			return nil
+		},
+	})
+}
+
+func mustFind(name string) string {
+	p, err := miniotest.FindBinary(name)
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
+// servers holds the MinIO started by each script, keyed by its work directory.
+var servers sync.Map
+
+func server(ts *testscript.TestScript) *miniotest.Server {
+	s, ok := servers.Load(ts.Getenv("WORK"))
+	if !ok {
+		ts.Fatalf("no MinIO running: use `minio start` first")
+	}
+	return s.(*miniotest.Server)
+}
+
+func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		// minio start [NAME=VALUE...] | start-later SECONDS | stop | kill | restart
+		"minio": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) == 0 {
+				ts.Fatalf("usage: minio start|start-later|stop|kill|restart")
+			}
+			work := ts.Getenv("WORK")
+			switch args[0] {
+			case "start", "start-later":
+				dir := filepath.Join(work, ".minio-data")
+				var opts []miniotest.Option
+				delay := time.Duration(0)
+				rest := args[1:]
+				if args[0] == "start-later" {
+					if len(rest) == 0 {
+						ts.Fatalf("usage: minio start-later SECONDS")
+					}
+					d, err := time.ParseDuration(rest[0] + "s")
+					ts.Check(err)
+					delay, rest = d, rest[1:]
+				}
+				if len(rest) > 0 {
+					opts = append(opts, miniotest.WithEnv(rest...))
+				}
+				srv, err := miniotest.Prepare(dir, opts...)
+				ts.Check(err)
+				servers.Store(work, srv)
+				ts.Defer(srv.Stop)
+				ts.Setenv("MINIO_ENDPOINT", srv.Endpoint)
+				ts.Setenv("MINIO_PORT", srv.Endpoint[strings.LastIndex(srv.Endpoint, ":")+1:])
+				ts.Setenv("MINIO_ACCESS_KEY", miniotest.AccessKey)
+				ts.Setenv("MINIO_SECRET_KEY", miniotest.SecretKey)
+				if delay == 0 {
+					ts.Check(srv.Start())
+					return
+				}
+				go func() {
+					time.Sleep(delay)
+					_ = srv.Start()
+				}()
+			case "stop":
+				server(ts).Stop()
+			case "kill":
+				server(ts).Kill()
+			case "restart":
+				ts.Check(server(ts).Restart())
+			default:
+				ts.Fatalf("unknown minio subcommand %q", args[0])
+			}
+		},
+		// mc ARGS...: the pinned mc client, with the alias "local" for the script's MinIO.
+		"mc": func(ts *testscript.TestScript, neg bool, args []string) {
+			srv := server(ts)
+			args = append([]string{"--no-color", "--config-dir", filepath.Join(ts.Getenv("WORK"), ".mc")}, args...)
+			ts.Setenv("MC_HOST_local", "http://"+miniotest.AccessKey+":"+miniotest.SecretKey+"@"+srv.Endpoint)
+			err := ts.Exec(mustFind("mc"), args...)
+			if neg != (err != nil) {
+				ts.Fatalf("mc %s: %v (negated: %v)", strings.Join(args, " "), err, neg)
+			}
+		},
+		// buckets: print the names of every bucket on the server, one per line, sorted.
+		"buckets": func(ts *testscript.TestScript, neg bool, args []string) {
+			srv := server(ts)
+			c, err := minio.New(srv.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(miniotest.AccessKey, miniotest.SecretKey, ""), Region: "us-east-1"})
+			ts.Check(err)
+			list, err := c.ListBuckets(context.Background())
+			ts.Check(err)
+			var names []string
+			for _, b := range list {
+				names = append(names, b.Name)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				fmt.Fprintln(ts.Stdout(), n)
+			}
+		},
+		// synced [DIR]: a plan of DIR finds nothing to do (exit 0 with -detailed-exitcode).
+		"synced": func(ts *testscript.TestScript, neg bool, args []string) {
+			dir := "."
+			if len(args) > 0 {
+				dir = args[0]
+			}
+			err := ts.Exec("bucketform", "plan", "-detailed-exitcode", "-no-color", dir)
+			if neg != (err != nil) {
+				ts.Fatalf("plan of %s: synced=%v, want %v", dir, err == nil, !neg)
+			}
+		},
+	}
+}
