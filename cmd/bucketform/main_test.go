@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"strconv"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -136,6 +139,26 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 			sort.Strings(names)
 			for _, n := range names {
 				fmt.Fprintln(ts.Stdout(), n)
+			}
+		},
+		// exits CODE PROGRAM ARGS...: run PROGRAM and require exactly this exit code.
+		"exits": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) < 2 {
+				ts.Fatalf("usage: exits CODE PROGRAM [ARGS...]")
+			}
+			want, err := strconv.Atoi(args[0])
+			ts.Check(err)
+			err = ts.Exec(args[1], args[2:]...)
+			got := 0
+			var exitErr *exec.ExitError
+			switch {
+			case errors.As(err, &exitErr):
+				got = exitErr.ExitCode()
+			case err != nil:
+				ts.Fatalf("%s: %v", args[1], err)
+			}
+			if got != want {
+				ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 			}
 		},
 		// synced [DIR]: a plan of DIR finds nothing to do (exit 0 with -detailed-exitcode).

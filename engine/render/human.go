@@ -87,7 +87,9 @@ func WritePlan(w io.Writer, p *plan.Plan, outputs []Output, st Style) {
 		}
 		fmt.Fprintln(w)
 	}
-	writeOutputs(w, outputs, "Changes to Outputs:")
+	if p.HasChanges() {
+		writeOutputs(w, outputs, "Outputs:")
+	}
 	fmt.Fprintln(w, st.bold(PlanLine(p.Summary())))
 }
 

@@ -143,8 +143,11 @@ func display(a model.Attr, b *model.Bucket) string {
 	case model.AttrObjectLock:
 		return strconv.FormatBool(b.ObjectLock)
 	case model.AttrLifecycle:
-		if len(b.Lifecycle) == 0 {
+		switch len(b.Lifecycle) {
+		case 0:
 			return "(none)"
+		case 1:
+			return "(1 rule)"
 		}
 		return fmt.Sprintf("(%d rules)", len(b.Lifecycle))
 	}
@@ -204,6 +207,11 @@ func changeDetails(a model.Attr, before, after *model.Bucket) []string {
 	var out []string
 	switch a {
 	case model.AttrPolicy:
+		// Between two canned modes the names say it all; grants are listed when either side
+		// is a custom policy (an extra statement added by hand, say).
+		if policy.Name(before.Policy, before.Name) != policy.Custom && policy.Name(after.Policy, after.Name) != policy.Custom {
+			return nil
+		}
 		removed, added := policy.Diff(before.Policy, after.Policy)
 		for _, g := range removed {
 			out = append(out, "- "+g.String())
