@@ -17,7 +17,13 @@ const (
 
 // PlanLine returns the "Plan: ..." closing line, or NoChangesLine.
 func PlanLine(s plan.Summary) string {
-	if s.Add+s.Change+s.Destroy == 0 {
+	return planLineFor(s, false)
+}
+
+// planLineFor is PlanLine for a plan that may have refusals: a plan with refusals never says
+// the server matches the configuration.
+func planLineFor(s plan.Summary, refused bool) string {
+	if s.Add+s.Change+s.Destroy == 0 && !refused {
 		return NoChangesLine
 	}
 	return fmt.Sprintf(planLine, s.Add, s.Change, s.Destroy)
@@ -90,7 +96,7 @@ func WritePlan(w io.Writer, p *plan.Plan, outputs []Output, st Style) {
 	if p.HasChanges() {
 		writeOutputs(w, outputs, "Outputs:")
 	}
-	fmt.Fprintln(w, st.bold(PlanLine(p.Summary())))
+	fmt.Fprintln(w, st.bold(planLineFor(p.Summary(), len(p.Refusals) > 0)))
 }
 
 func writeChange(w io.Writer, c plan.Change, multiDeployment bool, st Style) {

@@ -15,25 +15,57 @@ import (
 	"github.com/bucketform/bucketform/engine/policy"
 )
 
-// ReadBucket reads bucket name: its tags first (which also tells whether it exists and who owns
-// it), then each attribute in want(owner), one request each. AttrTags costs nothing extra.
+// revealsMissing lists the attribute reads that answer NoSuchBucket for a missing bucket.
+// Tags and object lock do not (MinIO answers NoSuchTagSet and
+// ObjectLockConfigurationNotFoundError), so they cannot tell whether a bucket exists.
+var revealsMissing = []model.Attr{model.AttrPolicy, model.AttrVersioning, model.AttrLifecycle, model.AttrQuota}
+
+// ReadBucket reads bucket name with as few requests as possible: first one attribute of
+// want("") whose read tells whether the bucket exists (or a HEAD request when there is none),
+// then its tags (ownership), then the rest of want(owner), one request each.
 func (c *Client) ReadBucket(ctx context.Context, name string, want func(owner string) model.AttrSet) (model.Live, error) {
-	live := model.Live{State: model.Bucket{Name: name, Attrs: model.NewAttrSet(model.AttrTags)}}
-	all, err := c.readTags(ctx, name)
-	if Code(err) == CodeNoSuchBucket {
-		return live, nil
+	live := model.Live{State: model.Bucket{Name: name, Attrs: model.AttrSet{}}}
+	probe := model.Attr("")
+	for _, a := range revealsMissing {
+		if want("").Has(a) {
+			probe = a
+			break
+		}
 	}
+	if probe == "" {
+		exists, err := c.s3.BucketExists(ctx, name)
+		if err != nil {
+			return live, fmt.Errorf("check bucket %s: %w", name, err)
+		}
+		if !exists {
+			return live, nil
+		}
+	} else {
+		err := c.readAttr(ctx, &live.State, probe)
+		if Code(err) == CodeNoSuchBucket {
+			return live, nil
+		}
+		if err != nil {
+			return live, fmt.Errorf("read %s of bucket %s: %w", probe, name, err)
+		}
+		live.State.Attrs[probe] = true
+	}
+	live.Exists = true
+	all, err := c.readTags(ctx, name)
 	if err != nil {
 		return live, fmt.Errorf("read tags of bucket %s: %w", name, err)
 	}
-	live.Exists = true
 	live.Owner = all[model.OwnerTag]
 	delete(all, model.OwnerTag)
 	live.State.Tags = all
+	live.State.Attrs[model.AttrTags] = true
 	for _, a := range want(live.Owner).Sorted() {
+		if live.State.Attrs.Has(a) {
+			continue
+		}
 		if err := c.readAttr(ctx, &live.State, a); err != nil {
 			if Code(err) == CodeNoSuchBucket { // deleted between two reads
-				return model.Live{State: model.Bucket{Name: name}}, nil
+				return model.Live{State: model.Bucket{Name: name, Attrs: model.AttrSet{}}}, nil
 			}
 			return live, fmt.Errorf("read %s of bucket %s: %w", a, name, err)
 		}

@@ -39,13 +39,27 @@ func only(attrs ...model.Attr) func(string) model.AttrSet {
 	return func(string) model.AttrSet { return model.NewAttrSet(attrs...) }
 }
 
+// Tags and object lock reads do not reveal a missing bucket (NoSuchTagSet,
+// ObjectLockConfigurationNotFoundError); whatever is read, a missing bucket must read as missing.
 func TestReadMissingBucket(t *testing.T) {
-	live, err := client(t).ReadBucket(context.Background(), "no-such-bucket", all)
-	if err != nil {
+	for _, attrs := range [][]model.Attr{nil, {model.AttrTags}, {model.AttrObjectLock}, {model.AttrQuota}, model.AllAttrs} {
+		live, err := client(t).ReadBucket(context.Background(), "no-such-bucket", only(attrs...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if live.Exists {
+			t.Fatalf("missing bucket reads as existing when reading %v", attrs)
+		}
+	}
+	c := client(t)
+	if err := c.MakeBucket(context.Background(), "exists-plain", false); err != nil {
 		t.Fatal(err)
 	}
-	if live.Exists {
-		t.Fatal("missing bucket reads as existing")
+	for _, attrs := range [][]model.Attr{nil, {model.AttrTags}, {model.AttrObjectLock}, {model.AttrQuota}} {
+		live, err := c.ReadBucket(context.Background(), "exists-plain", only(attrs...))
+		if err != nil || !live.Exists {
+			t.Fatalf("existing bucket reads as missing when reading %v: %v", attrs, err)
+		}
 	}
 }
 
