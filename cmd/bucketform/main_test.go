@@ -40,6 +40,11 @@ func TestScripts(t *testing.T) {
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("BUCKETFORM_MINIO", mustFind("minio"))
 			env.Setenv("BUCKETFORM_MC", mustFind("mc"))
+			examples, err := filepath.Abs("../../examples")
+			if err != nil {
+				return err
+			}
+			env.Setenv("EXAMPLES", examples)
 			return nil
 		},
 	})
