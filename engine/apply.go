@@ -186,6 +186,12 @@ func (e *Engine) applyChange(ctx context.Context, c plan.Change) error {
 		}
 		return nil
 	}
+	if c.Release {
+		if err := cl.SetTags(ctx, c.Bucket, c.KeepTags); err != nil {
+			return fmt.Errorf("remove the ownership tag of bucket %s: %w", c.Bucket, server.Explain(err))
+		}
+		return nil
+	}
 	if c.Action == plan.Create {
 		if err := cl.MakeBucket(ctx, c.Bucket, c.ObjectLock); err != nil {
 			if server.Code(err) == server.CodeBucketExistsForeign {

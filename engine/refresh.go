@@ -68,9 +68,9 @@ func (e *Engine) readJobs(dep *deployment, ds *DeploymentSnapshot) []readJob {
 		if declared[name] || !plan.MatchTargets(e.opts.Targets, ie.Address) {
 			continue
 		}
-		force := dep.removed[name].ForceDestroy
+		rm := dep.removed[name]
 		jobs = append(jobs, readJob{dep: dep, name: name, store: ds, want: noAttrs,
-			empty: func(live model.Live) bool { return live.Owner == e.stack && !force }})
+			empty: func(live model.Live) bool { return live.Owner == e.stack && !rm.ForceDestroy && !rm.Keep }})
 	}
 	return jobs
 }

@@ -34,9 +34,12 @@ type Desired struct {
 	ForceDestroy bool
 }
 
-// Removed is a removed block: a bucket no longer declared that may be deleted with its objects.
+// Removed is a removed block: a bucket no longer declared that may be deleted with its objects,
+// or released from the stack without being deleted.
 type Removed struct {
 	ForceDestroy bool
+	// Keep (destroy = false) releases the bucket: it stays on the server, owned by no stack.
+	Keep bool
 }
 
 // ReadAttrs returns the attributes refresh must read for a desired bucket, given its owner tag
@@ -237,6 +240,14 @@ func (d *differ) undeclared(name string, entry IndexEntry) {
 		return
 	}
 	removed := d.in.Removed[name]
+	if removed.Keep {
+		before := restrict(live.State, model.NewAttrSet(model.AttrTags))
+		d.add(Change{Address: entry.Address, Bucket: name, Action: Update, Before: before, After: restrict(live.State, model.NewAttrSet(model.AttrTags)),
+			Release: true, KeepTags: copyTags(live.State.Tags),
+			Notes: []string{"released from this stack (removed block with destroy = false): its " + model.OwnerTag + " tag and index entry are removed; the bucket and its objects stay"}})
+		d.index[name] = nil
+		return
+	}
 	d.deleteOwned(entry.Address, name, live, removed.ForceDestroy,
 		"no longer declared; add a removed block with force_destroy = true to delete it with its objects, empty it, or declare it again")
 }

@@ -320,3 +320,19 @@ func TestTargets(t *testing.T) {
 		t.Fatalf("target b: %+v index %+v", c, p.Index)
 	}
 }
+
+func TestRemovedWithDestroyFalseReleases(t *testing.T) {
+	full := liveBucket("old", stack, func(b *model.Bucket) { b.Tags = map[string]string{"team": "x"} })
+	full.Emptiness = model.NotEmpty
+	p := diffOne(Input{Index: indexed("old"), Live: map[string]model.Live{"old": full}, Removed: map[string]Removed{"old": {Keep: true}}})
+	c := onlyChange(t, p)
+	if c.Action != Update || !c.Release || c.KeepTags["team"] != "x" || len(c.Writes) != 0 || len(p.Refusals) != 0 {
+		t.Fatalf("got %+v refusals %+v", c, p.Refusals)
+	}
+	if upd, ok := p.Index["main"]["old"]; !ok || upd != nil {
+		t.Fatalf("a released bucket must leave the index, got %v %v", upd, ok)
+	}
+	if !p.HasChanges() {
+		t.Fatal("releasing a bucket is a change")
+	}
+}

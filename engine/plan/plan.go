@@ -73,6 +73,10 @@ type Change struct {
 	KeepTags map[string]string
 	// ForceDestroy is set on a delete that removes the bucket's objects first.
 	ForceDestroy bool
+	// Release is set on an update that gives up ownership (a removed block with
+	// destroy = false): the ownership tag is removed and KeepTags written back; the bucket, its
+	// objects and its other attributes stay.
+	Release bool
 	// Notes explain the change to humans (not to be used for decisions during apply).
 	Notes []string
 }

@@ -100,7 +100,11 @@ func WritePlan(w io.Writer, p *plan.Plan, outputs []Output, st Style) {
 }
 
 func writeChange(w io.Writer, c plan.Change, multiDeployment bool, st Style) {
-	fmt.Fprintf(w, "  %s\n", st.bold(fmt.Sprintf("# %s %s", c.Address, headlines[c.Action])))
+	headline := headlines[c.Action]
+	if c.Release {
+		headline = "will be released from this stack"
+	}
+	fmt.Fprintf(w, "  %s\n", st.bold(fmt.Sprintf("# %s %s", c.Address, headline)))
 	for _, n := range c.Notes {
 		fmt.Fprintf(w, "  # (%s)\n", n)
 	}
