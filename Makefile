@@ -3,15 +3,20 @@
 #   make test         install the pinned MinIO and mc, then run every test (CI runs this)
 #   make bench        the speed benchmark at N = 100, 1,000 and 10,000 buckets
 #   make build        a static binary in bin/bucketform
+#   make docker       the container image (Dockerfile), tagged bucketform:$(VERSION)
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: build tools test check quickstart bench fuzz
+.PHONY: build docker tools test check quickstart bench fuzz
 
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/bucketform ./cmd/bucketform
+
+IMAGE ?= bucketform:$(VERSION)
+docker:
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE) .
 
 tools:
 	bash scripts/install-tools.sh

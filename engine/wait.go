@@ -19,6 +19,8 @@ type WaitAttempt struct {
 	Ready      bool
 	Err        error // why the server is not ready yet
 	Elapsed    time.Duration
+	// Next is how long until the next attempt; zero when ready or when this was the last one.
+	Next time.Duration
 }
 
 // Backoff bounds for -wait: capped exponential backoff with jitter.
@@ -30,8 +32,10 @@ var (
 // Wait waits, up to timeout, until every deployment is ready: /minio/health/cluster answers
 // 200 (the object layer and IAM are initialised and write quorum is met; /health/live and
 // /health/ready answer earlier than that), and then one authenticated request — reading the
-// stack's ownership index — succeeds. Credential and permission errors end the wait at once:
-// waiting cannot fix them.
+// stack's ownership index — succeeds. Credential, permission and TLS errors end the wait at
+// once: waiting cannot fix them. Attempts back off exponentially (waitFirstDelay doubling up
+// to waitMaxDelay), each delay drawn at random between half and all of its value; each probe
+// makes its requests once, without the per-request retries of server.Retry.
 func (e *Engine) Wait(ctx context.Context, timeout time.Duration, onAttempt func(WaitAttempt)) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -59,31 +63,47 @@ func (e *Engine) Wait(ctx context.Context, timeout time.Duration, onAttempt func
 func (e *Engine) waitOne(ctx context.Context, dep *deployment, timeout time.Duration, report func(WaitAttempt)) error {
 	start := time.Now()
 	delay := waitFirstDelay
+	var last error // the last error that was not the end of the wait itself
 	for attempt := 1; ; attempt++ {
 		err := e.probe(ctx, dep)
+		if err != nil && ctx.Err() != nil && last != nil {
+			// The wait ended during this probe: its error says only that.
+			return e.notReady(dep, timeout, attempt-1, last)
+		}
 		a := WaitAttempt{Deployment: dep.name, Endpoint: dep.client.Endpoint(), Attempt: attempt, Ready: err == nil, Err: err, Elapsed: time.Since(start)}
-		report(a)
 		if err == nil {
+			report(a)
 			return nil
 		}
+		last = err
 		if permanent(err) {
-			return fmt.Errorf("minio %q (%s): %w", dep.name, dep.client.Endpoint(), server.Explain(err))
+			report(a)
+			return fmt.Errorf("minio %q (%s): %w (waiting cannot fix this)", dep.name, dep.client.Endpoint(), server.Explain(err))
 		}
-		// Full jitter between half the delay and the delay, so many Jobs do not poll in step.
+		// Jitter between half the delay and the delay, so many Jobs do not poll in step.
 		sleep := delay/2 + time.Duration(rand.Int64N(int64(delay/2)+1))
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < sleep {
+			sleep = max(time.Until(deadline), 0)
+		}
+		a.Next = sleep
+		report(a)
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("minio %q (%s) was not ready after %s (%d attempts); last error: %v",
-				dep.name, dep.client.Endpoint(), timeout, attempt, err)
+			return e.notReady(dep, timeout, attempt, last)
 		case <-time.After(sleep):
 		}
 		delay = min(delay*2, waitMaxDelay)
 	}
 }
 
+func (e *Engine) notReady(dep *deployment, timeout time.Duration, attempts int, last error) error {
+	return fmt.Errorf("minio %q (%s) was not ready after waiting %s (%d attempts); last error: %v",
+		dep.name, dep.client.Endpoint(), timeout, attempts, server.Explain(last))
+}
+
 // probe checks readiness once, each request bounded so a hung server cannot eat the wait.
 func (e *Engine) probe(ctx context.Context, dep *deployment) error {
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	pctx, cancel := context.WithTimeout(server.WithoutRetry(ctx), 5*time.Second)
 	defer cancel()
 	if err := dep.client.Healthy(pctx); err != nil {
 		return err
@@ -96,8 +116,8 @@ func (e *Engine) probe(ctx context.Context, dep *deployment) error {
 // the credentials or the request.
 func permanent(err error) bool {
 	switch server.Code(err) {
-	case "InvalidAccessKeyId", "SignatureDoesNotMatch", server.CodeAccessDenied, "InvalidRegion", "AuthorizationHeaderMalformed":
+	case server.CodeAccessDenied, "XMinioAdminAccessDenied":
 		return true
 	}
-	return false
+	return server.Misconfigured(err)
 }

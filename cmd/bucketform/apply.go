@@ -41,18 +41,29 @@ func runApply(u *ui, args []string) int {
 	if asJSON && !autoApprove {
 		return ev.fail("apply -json needs -auto-approve: a JSON log has no one to answer a prompt")
 	}
+	info, statErr := os.Stat(target)
+	savedPlan := statErr == nil && !info.IsDir()
+	if !autoApprove && !savedPlan && !isTerminal(u.stdin) {
+		// Refuse before waiting for or reading the server: a Job or CI step without
+		// -auto-approve fails at once, the same way whether or not there are changes.
+		return ev.fail("apply needs confirmation, and stdin is not a terminal\n\n" +
+			"  Run apply with -auto-approve (a Job, CI), or from a terminal to answer the prompt.")
+	}
 	ctx, cancel := signalContext()
 	defer cancel()
 
 	var (
-		cfg    *config.Config
-		e      *engine.Engine
-		p      *plan.Plan
-		snap   *engine.Snapshot
-		unlock func()
-		saved  bool
+		// cfg is not used after the engine is built: the engine keeps what it needs, and the
+		// rest of a large configuration need not stay in memory through refresh and apply.
+		cfg     *config.Config
+		outputs []render.Output
+		e       *engine.Engine
+		p       *plan.Plan
+		snap    *engine.Snapshot
+		unlock  func()
+		saved   bool
 	)
-	if info, err := os.Stat(target); err == nil && !info.IsDir() {
+	if savedPlan {
 		saved = true
 		if len(f.targets) > 0 || f.destroy {
 			return ev.fail("-target and -destroy cannot be used with a saved plan: they were fixed when the plan was made")
@@ -65,6 +76,7 @@ func runApply(u *ui, args []string) int {
 		if cfg, ok = loadConfig(u, pf.Dir, config.Options{Vars: f.vars.sources}); !ok {
 			return exitError
 		}
+		outputs = planOutputs(cfg)
 		if msg := planMismatch(pf, cfg); msg != "" {
 			return ev.fail("%s", msg)
 		}
@@ -90,6 +102,7 @@ func runApply(u *ui, args []string) int {
 		if cfg, ok = loadConfig(u, target, config.Options{Vars: f.vars.sources}); !ok {
 			return exitError
 		}
+		outputs = planOutputs(cfg)
 		if e, ok = newEngine(ctx, u, cfg, &f, ev.wait); !ok {
 			return exitError
 		}
@@ -111,7 +124,7 @@ func runApply(u *ui, args []string) int {
 	}
 
 	if !asJSON && !saved {
-		render.WritePlan(u.stdout, p, planOutputs(cfg), render.Style{Color: u.color})
+		render.WritePlan(u.stdout, p, outputs, render.Style{Color: u.color})
 	}
 	if len(p.Refusals) > 0 {
 		for _, r := range p.Refusals {
@@ -151,7 +164,7 @@ func runApply(u *ui, args []string) int {
 	ev.summary(report.Summary(), true)
 	if !asJSON {
 		fmt.Fprintln(u.stdout)
-		render.WriteOutputs(u.stdout, planOutputs(cfg))
+		render.WriteOutputs(u.stdout, outputs)
 	}
 	return exitOK
 }

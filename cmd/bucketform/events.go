@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/bucketform/bucketform/engine"
 	"github.com/bucketform/bucketform/engine/plan"
 	"github.com/bucketform/bucketform/engine/render"
@@ -20,7 +22,15 @@ type applyEvents struct {
 	mu   sync.Mutex
 }
 
-func newApplyEvents(u *ui, asJSON bool) *applyEvents { return &applyEvents{u: u, json: asJSON} }
+// newApplyEvents returns the reporter of an apply. With asJSON it also takes over u's errors
+// and diagnostics, so that nothing but JSON lines reaches stdout.
+func newApplyEvents(u *ui, asJSON bool) *applyEvents {
+	ev := &applyEvents{u: u, json: asJSON}
+	if asJSON {
+		u.json = ev
+	}
+	return ev
+}
 
 func (ev *applyEvents) emit(obj map[string]any) {
 	ev.mu.Lock()
@@ -31,13 +41,27 @@ func (ev *applyEvents) emit(obj map[string]any) {
 
 // fail reports an error and returns the exit code for it.
 func (ev *applyEvents) fail(format string, args ...any) int {
-	msg := fmt.Sprintf(format, args...)
-	if ev.json {
-		ev.emit(map[string]any{"type": "error", "error": msg})
-	} else {
-		ev.u.errorf("%s", msg)
-	}
+	ev.u.errorf("%s", fmt.Sprintf(format, args...))
 	return exitError
+}
+
+// diagnostics reports configuration errors and warnings as error and warning lines, with the
+// file and line they are about.
+func (ev *applyEvents) diagnostics(diags hcl.Diagnostics) {
+	for _, d := range diags {
+		obj := map[string]any{"type": "error", "error": d.Summary}
+		if d.Severity == hcl.DiagWarning {
+			obj = map[string]any{"type": "warning", "warning": d.Summary}
+		}
+		if d.Detail != "" {
+			obj["detail"] = d.Detail
+		}
+		if d.Subject != nil {
+			obj["file"] = d.Subject.Filename
+			obj["line"] = d.Subject.Start.Line
+		}
+		ev.emit(obj)
+	}
 }
 
 func (ev *applyEvents) wait(a engine.WaitAttempt) {
@@ -49,6 +73,9 @@ func (ev *applyEvents) wait(a engine.WaitAttempt) {
 		"attempt": a.Attempt, "ready": a.Ready, "elapsed_ms": a.Elapsed.Milliseconds()}
 	if a.Err != nil {
 		obj["error"] = a.Err.Error()
+	}
+	if a.Next > 0 {
+		obj["next_attempt_ms"] = a.Next.Milliseconds()
 	}
 	ev.emit(obj)
 }

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/bucketform/bucketform/config"
 	"github.com/bucketform/bucketform/engine"
+	"github.com/bucketform/bucketform/engine/planfile"
 	"github.com/bucketform/bucketform/engine/render"
 )
 
@@ -35,13 +38,9 @@ func runPlan(u *ui, args []string) int {
 	if noColor {
 		u.color = false
 	}
-	cfg, ok := loadConfig(u, dir, config.Options{Vars: f.vars.sources})
-	if !ok {
-		return exitError
-	}
 	ctx, cancel := signalContext()
 	defer cancel()
-	e, ok := newEngine(ctx, u, cfg, &f, func(a engine.WaitAttempt) { logWait(u, a) })
+	e, outputs, header, ok := preparePlan(ctx, u, dir, &f, out != "")
 	if !ok {
 		return exitError
 	}
@@ -54,7 +53,6 @@ func runPlan(u *ui, args []string) int {
 		return exitError
 	}
 	p := e.Plan(snap)
-	outputs := planOutputs(cfg)
 	switch {
 	case asJSON:
 		if err := render.WriteJSON(u.stdout, p, outputs); err != nil {
@@ -73,7 +71,7 @@ func runPlan(u *ui, args []string) int {
 		return exitError
 	}
 	if out != "" {
-		if err := writePlanFile(out, cfg, dir, f.vars.sources, p, snap, f.options()); err != nil {
+		if err := writePlanFile(out, header, p, snap); err != nil {
 			u.errorf("write the plan file: %v", err)
 			return exitError
 		}
@@ -87,11 +85,39 @@ func runPlan(u *ui, args []string) int {
 	return exitOK
 }
 
+// preparePlan loads the configuration in dir and builds the engine, the outputs to show and,
+// when withHeader is set (-out), the plan file header. The configuration itself is not
+// returned: the engine keeps what it needs, and the rest of a large configuration (syntax
+// trees, source ranges) would otherwise stay in memory through the refresh.
+func preparePlan(ctx context.Context, u *ui, dir string, f *engineFlags, withHeader bool) (*engine.Engine, []render.Output, *planfile.File, bool) {
+	cfg, ok := loadConfig(u, dir, config.Options{Vars: f.vars.sources})
+	if !ok {
+		return nil, nil, nil, false
+	}
+	var header *planfile.File
+	if withHeader {
+		var err error
+		if header, err = planFileHeader(cfg, dir, f.options()); err != nil {
+			u.errorf("write the plan file: %v", err)
+			return nil, nil, nil, false
+		}
+	}
+	e, ok := newEngine(ctx, u, cfg, f, func(a engine.WaitAttempt) { logWait(u, a) })
+	if !ok {
+		return nil, nil, nil, false
+	}
+	return e, planOutputs(cfg), header, true
+}
+
 // logWait prints one readiness attempt of -wait on stderr.
 func logWait(u *ui, a engine.WaitAttempt) {
 	if a.Ready {
 		fmt.Fprintf(u.stderr, "minio %q (%s) is ready (attempt %d, %s)\n", a.Deployment, a.Endpoint, a.Attempt, a.Elapsed.Round(1e6))
 		return
 	}
-	fmt.Fprintf(u.stderr, "waiting for minio %q (%s): attempt %d: %v\n", a.Deployment, a.Endpoint, a.Attempt, a.Err)
+	next := ""
+	if a.Next > 0 {
+		next = fmt.Sprintf(" (next attempt in %s)", a.Next.Round(100*time.Millisecond))
+	}
+	fmt.Fprintf(u.stderr, "waiting for minio %q (%s): attempt %d: %v%s\n", a.Deployment, a.Endpoint, a.Attempt, a.Err, next)
 }

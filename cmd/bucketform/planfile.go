@@ -10,24 +10,23 @@ import (
 	"github.com/bucketform/bucketform/engine/planfile"
 )
 
-// writePlanFile saves p for `apply PLANFILE`. It records no variable values (they may be
-// secret), no credentials and no output values.
-func writePlanFile(path string, cfg *config.Config, dir string, _ []config.VarSource, p *plan.Plan, snap *engine.Snapshot, opts engine.Options) error {
+// planFileHeader returns the plan file for a plan of cfg, without the plan and the snapshot:
+// it is made before the refresh, so that the configuration need not stay in memory while the
+// servers are read. It records no variable values (they may be secret), no credentials and no
+// output values.
+func planFileHeader(cfg *config.Config, dir string, opts engine.Options) (*planfile.File, error) {
 	absDir, err := filepath.Abs(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	f := &planfile.File{
 		BucketformVersion: versionString(),
-		CreatedAt:         time.Now().UTC().Truncate(time.Second),
 		Dir:               absDir,
 		Stack:             cfg.Stack,
 		StateBucket:       cfg.StateBucket,
 		Targets:           opts.Targets,
 		Destroy:           opts.Destroy,
 		Deployments:       map[string]planfile.Deployment{},
-		Plan:              p,
-		Snapshot:          snap,
 	}
 	for _, d := range cfg.Deployments {
 		f.Deployments[d.Name] = planfile.Deployment{Endpoint: d.Endpoint, Secure: d.Secure, Region: d.Region}
@@ -35,5 +34,13 @@ func writePlanFile(path string, cfg *config.Config, dir string, _ []config.VarSo
 	for _, o := range cfg.Outputs {
 		f.Outputs = append(f.Outputs, planfile.Output{Name: o.Name, Sensitive: o.Sensitive})
 	}
-	return planfile.Write(path, f)
+	return f, nil
+}
+
+// writePlanFile saves p, made from snap, for `apply PLANFILE`.
+func writePlanFile(path string, header *planfile.File, p *plan.Plan, snap *engine.Snapshot) error {
+	f := *header
+	f.CreatedAt = time.Now().UTC().Truncate(time.Second)
+	f.Plan, f.Snapshot = p, snap
+	return planfile.Write(path, &f)
 }

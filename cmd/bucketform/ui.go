@@ -21,6 +21,9 @@ type ui struct {
 	stdout io.Writer
 	stderr io.Writer
 	color  bool // colour the human output (stdout is a terminal and -no-color was not given)
+	// json, when set (apply -json), receives every error and configuration diagnostic instead
+	// of stderr, so that stdout stays one JSON object per line.
+	json *applyEvents
 }
 
 func newUI(stdin io.Reader, stdout, stderr io.Writer) *ui {
@@ -28,18 +31,29 @@ func newUI(stdin io.Reader, stdout, stderr io.Writer) *ui {
 		color: isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"}
 }
 
-// errorf prints "Error: <summary>" on stderr.
+// errorf prints "Error: <summary>" on stderr (with apply -json: an error line on stdout).
 func (u *ui) errorf(format string, args ...any) {
+	if u.json != nil {
+		u.json.emit(map[string]any{"type": "error", "error": fmt.Sprintf(format, args...)})
+		return
+	}
 	fmt.Fprintf(u.stderr, "Error: %s\n", fmt.Sprintf(format, args...))
 }
 
 // hint prints an indented explanation under an error.
 func (u *ui) hint(text string) {
+	if u.json != nil {
+		return // a JSON log carries the error line only; stderr stays empty (kubectl logs mixes the two)
+	}
 	fmt.Fprintf(u.stderr, "\n%s\n", joinLines("  ", text))
 }
 
 // diagnostics prints configuration diagnostics with file, line and source.
 func (u *ui) diagnostics(files map[string]*hcl.File, diags hcl.Diagnostics) {
+	if u.json != nil {
+		u.json.diagnostics(diags)
+		return
+	}
 	if len(diags) > 0 {
 		config.WriteDiagnostics(u.stderr, files, diags)
 	}

@@ -217,7 +217,10 @@ func (d *differ) declared(want Desired) {
 	}
 	c := Change{Address: want.Address, Bucket: name, Action: action, Before: before, After: after,
 		Writes: writes, WriteOwnerTag: action == Adopt, Notes: notes}
-	if c.WriteOwnerTag && !declaredAttrs.Has(model.AttrTags) {
+	if c.WriteOwnerTag {
+		// Written with the owner tag unless tags are among the writes: also when the
+		// configuration declares tags that already match (an adopted bucket, or one created by
+		// an interrupted apply), or they would be wiped.
 		c.KeepTags = copyTags(live.State.Tags)
 	}
 	d.add(c)

@@ -336,3 +336,20 @@ func TestRemovedWithDestroyFalseReleases(t *testing.T) {
 		t.Fatal("releasing a bucket is a change")
 	}
 }
+
+// Adopting a bucket whose tags already match the configuration (one created by an interrupted
+// apply of this stack, or by hand) writes the owner tag together with those tags, not instead
+// of them.
+func TestAdoptWithMatchingTagsKeepsThem(t *testing.T) {
+	for _, owner := range []string{"", stack} {
+		d := desired("data", func(b *model.Bucket) {
+			b.Attrs = model.NewAttrSet(model.AttrTags)
+			b.Tags = map[string]string{"n": "1"}
+		})
+		live := liveBucket("data", owner, func(b *model.Bucket) { b.Tags = map[string]string{"n": "1"} })
+		c := onlyChange(t, diffOne(Input{Desired: []Desired{d}, Live: map[string]model.Live{"data": live}}))
+		if c.Action != Adopt || !c.WriteOwnerTag || writes(c) != "" || c.KeepTags["n"] != "1" {
+			t.Fatalf("owner %q: adopt = %+v, writes %q: the owner tag would be written without the user tags", owner, c, writes(c))
+		}
+	}
+}

@@ -68,8 +68,8 @@ type Change struct {
 	// WriteOwnerTag is set when the ownership tag must be written (create, adopt); the tags
 	// written are After.Tags when tags are among Writes, else the live tags, plus the owner tag.
 	WriteOwnerTag bool
-	// KeepTags are the bucket's live user tags, written back with the owner tag when the
-	// configuration does not manage tags.
+	// KeepTags are the bucket's live user tags, written back with the owner tag when tags are
+	// not among Writes (the configuration does not manage them, or they already match).
 	KeepTags map[string]string
 	// ForceDestroy is set on a delete that removes the bucket's objects first.
 	ForceDestroy bool

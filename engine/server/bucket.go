@@ -33,7 +33,11 @@ func (c *Client) ReadBucket(ctx context.Context, name string, want func(owner st
 		}
 	}
 	if probe == "" {
-		exists, err := c.s3.BucketExists(ctx, name)
+		var exists bool
+		err := c.call(ctx, "s3:ListBucket", name, true, func(ctx context.Context) (err error) {
+			exists, err = c.s3.BucketExists(ctx, name)
+			return err
+		})
 		if err != nil {
 			return live, fmt.Errorf("check bucket %s: %w", name, err)
 		}
@@ -83,7 +87,10 @@ func (c *Client) readAttr(ctx context.Context, b *model.Bucket, a model.Attr) er
 		b.Policy, err = c.readPolicy(ctx, b.Name)
 	case model.AttrVersioning:
 		var v minio.BucketVersioningConfiguration
-		v, err = c.s3.GetBucketVersioning(ctx, b.Name)
+		err = c.call(ctx, "s3:GetBucketVersioning", b.Name, true, func(ctx context.Context) (err error) {
+			v, err = c.s3.GetBucketVersioning(ctx, b.Name)
+			return err
+		})
 		b.Versioning = model.Versioning(v.Status)
 	case model.AttrQuota:
 		b.Quota, err = c.readQuota(ctx, b.Name)
@@ -98,7 +105,11 @@ func (c *Client) readAttr(ctx context.Context, b *model.Bucket, a model.Attr) er
 }
 
 func (c *Client) readTags(ctx context.Context, name string) (map[string]string, error) {
-	t, err := c.s3.GetBucketTagging(ctx, name)
+	var t *tags.Tags
+	err := c.call(ctx, "s3:GetBucketTagging", name, true, func(ctx context.Context) (err error) {
+		t, err = c.s3.GetBucketTagging(ctx, name)
+		return err
+	})
 	if Code(err) == "NoSuchTagSet" {
 		return map[string]string{}, nil
 	}
@@ -109,7 +120,11 @@ func (c *Client) readTags(ctx context.Context, name string) (map[string]string, 
 }
 
 func (c *Client) readPolicy(ctx context.Context, name string) (policy.Document, error) {
-	text, err := c.s3.GetBucketPolicy(ctx, name)
+	var text string
+	err := c.call(ctx, "s3:GetBucketPolicy", name, true, func(ctx context.Context) (err error) {
+		text, err = c.s3.GetBucketPolicy(ctx, name)
+		return err
+	})
 	if err != nil {
 		return policy.Document{}, err
 	}
@@ -123,7 +138,11 @@ func (c *Client) readPolicy(ctx context.Context, name string) (policy.Document, 
 // readQuota returns the enforced hard quota in bytes. A quota stored without a type is not
 // enforced by the server, so it reads as no quota (and a configured quota rewrites it properly).
 func (c *Client) readQuota(ctx context.Context, name string) (uint64, error) {
-	q, err := c.admin.GetBucketQuota(ctx, name)
+	var q madmin.BucketQuota
+	err := c.call(ctx, "admin:GetBucketQuota", name, true, func(ctx context.Context) (err error) {
+		q, err = c.admin.GetBucketQuota(ctx, name)
+		return err
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -137,7 +156,11 @@ func (c *Client) readQuota(ctx context.Context, name string) (uint64, error) {
 }
 
 func (c *Client) readObjectLock(ctx context.Context, name string) (bool, error) {
-	enabled, _, _, _, err := c.s3.GetObjectLockConfig(ctx, name)
+	var enabled string
+	err := c.call(ctx, "s3:GetBucketObjectLockConfiguration", name, true, func(ctx context.Context) (err error) {
+		enabled, _, _, _, err = c.s3.GetObjectLockConfig(ctx, name)
+		return err
+	})
 	if Code(err) == "ObjectLockConfigurationNotFoundError" {
 		return false, nil
 	}
@@ -148,7 +171,11 @@ func (c *Client) readObjectLock(ctx context.Context, name string) (bool, error) 
 }
 
 func (c *Client) readLifecycle(ctx context.Context, name string) ([]model.LifecycleRule, error) {
-	cfg, err := c.s3.GetBucketLifecycle(ctx, name)
+	var cfg *lifecycle.Configuration
+	err := c.call(ctx, "s3:GetLifecycleConfiguration", name, true, func(ctx context.Context) (err error) {
+		cfg, err = c.s3.GetBucketLifecycle(ctx, name)
+		return err
+	})
 	if Code(err) == "NoSuchLifecycleConfiguration" {
 		return nil, nil
 	}
@@ -216,9 +243,16 @@ func ruleToServer(r model.LifecycleRule) lifecycle.Rule {
 }
 
 // MakeBucket creates a bucket, with object lock when lock is true. A bucket that already
-// exists and belongs to these credentials is not an error, so a re-run converges.
+// exists and belongs to these credentials is not an error, so a re-run converges, and so does a
+// retried request whose first attempt created the bucket but lost the answer.
 func (c *Client) MakeBucket(ctx context.Context, name string, lock bool) error {
-	err := c.s3.MakeBucket(ctx, name, minio.MakeBucketOptions{Region: c.target.Region, ObjectLocking: lock})
+	action := "s3:CreateBucket"
+	if lock {
+		action = "s3:CreateBucket, s3:PutBucketObjectLockConfiguration and s3:PutBucketVersioning"
+	}
+	err := c.call(ctx, action, name, true, func(ctx context.Context) error {
+		return c.s3.MakeBucket(ctx, name, minio.MakeBucketOptions{Region: c.target.Region, ObjectLocking: lock})
+	})
 	if Code(err) == CodeBucketExists {
 		return nil
 	}
@@ -227,16 +261,26 @@ func (c *Client) MakeBucket(ctx context.Context, name string, lock bool) error {
 
 // SetPolicy replaces the bucket policy; the empty document removes it.
 func (c *Client) SetPolicy(ctx context.Context, name string, doc policy.Document) error {
-	return c.s3.SetBucketPolicy(ctx, name, doc.JSON())
+	text, action := doc.JSON(), "s3:PutBucketPolicy"
+	if text == "" {
+		action = "s3:DeleteBucketPolicy"
+	}
+	return c.call(ctx, action, name, true, func(ctx context.Context) error {
+		return c.s3.SetBucketPolicy(ctx, name, text)
+	})
 }
 
 // SetVersioning enables or suspends versioning.
 func (c *Client) SetVersioning(ctx context.Context, name string, v model.Versioning) error {
 	switch v {
 	case model.VersioningEnabled:
-		return c.s3.EnableVersioning(ctx, name)
+		return c.call(ctx, "s3:PutBucketVersioning", name, true, func(ctx context.Context) error {
+			return c.s3.EnableVersioning(ctx, name)
+		})
 	case model.VersioningSuspended:
-		return c.s3.SuspendVersioning(ctx, name)
+		return c.call(ctx, "s3:PutBucketVersioning", name, true, func(ctx context.Context) error {
+			return c.s3.SuspendVersioning(ctx, name)
+		})
 	}
 	return fmt.Errorf("versioning cannot be set to %q", v)
 }
@@ -248,20 +292,26 @@ func (c *Client) SetQuota(ctx context.Context, name string, size uint64) error {
 		// Type must be set: a size without a type is accepted and not enforced.
 		q = &madmin.BucketQuota{Size: size, Type: madmin.HardQuota}
 	}
-	return c.admin.SetBucketQuota(ctx, name, q)
+	return c.call(ctx, "admin:SetBucketQuota", name, true, func(ctx context.Context) error {
+		return c.admin.SetBucketQuota(ctx, name, q)
+	})
 }
 
 // SetTags replaces every tag of the bucket (the ownership tag included) with all; an empty map
 // removes them.
 func (c *Client) SetTags(ctx context.Context, name string, all map[string]string) error {
 	if len(all) == 0 {
-		return c.s3.RemoveBucketTagging(ctx, name)
+		return c.call(ctx, "s3:PutBucketTagging", name, true, func(ctx context.Context) error {
+			return c.s3.RemoveBucketTagging(ctx, name)
+		})
 	}
 	t, err := tags.NewTags(all, false)
 	if err != nil {
 		return err
 	}
-	return c.s3.SetBucketTagging(ctx, name, t)
+	return c.call(ctx, "s3:PutBucketTagging", name, true, func(ctx context.Context) error {
+		return c.s3.SetBucketTagging(ctx, name, t)
+	})
 }
 
 // SetLifecycle replaces the lifecycle configuration; no rules removes it.
@@ -270,26 +320,36 @@ func (c *Client) SetLifecycle(ctx context.Context, name string, rules []model.Li
 	for _, r := range rules {
 		cfg.Rules = append(cfg.Rules, ruleToServer(r))
 	}
-	return c.s3.SetBucketLifecycle(ctx, name, cfg)
+	return c.call(ctx, "s3:PutLifecycleConfiguration", name, true, func(ctx context.Context) error {
+		return c.s3.SetBucketLifecycle(ctx, name, cfg)
+	})
 }
 
 // IsEmpty reports whether the bucket holds no object, no object version and no delete marker.
 func (c *Client) IsEmpty(ctx context.Context, name string) (bool, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	for obj := range c.s3.ListObjects(ctx, name, minio.ListObjectsOptions{Recursive: true, WithVersions: true, MaxKeys: 1}) {
-		if obj.Err != nil {
-			return false, obj.Err
+	empty := false
+	err := c.call(ctx, "s3:ListBucketVersions", name, true, func(ctx context.Context) error {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		for obj := range c.s3.ListObjects(ctx, name, minio.ListObjectsOptions{Recursive: true, WithVersions: true, MaxKeys: 1}) {
+			if obj.Err != nil {
+				return obj.Err
+			}
+			empty = false
+			return nil
 		}
-		return false, nil
-	}
-	return true, nil
+		empty = true
+		return nil
+	})
+	return empty, err
 }
 
 // DeleteBucket deletes an empty bucket with a plain DeleteBucket; the server refuses a bucket
 // that holds objects, so nothing can be lost.
 func (c *Client) DeleteBucket(ctx context.Context, name string) error {
-	err := c.s3.RemoveBucket(ctx, name)
+	err := c.call(ctx, "s3:DeleteBucket", name, true, func(ctx context.Context) error {
+		return c.s3.RemoveBucket(ctx, name)
+	})
 	if Code(err) == CodeNoSuchBucket {
 		return nil
 	}
@@ -297,8 +357,13 @@ func (c *Client) DeleteBucket(ctx context.Context, name string) error {
 }
 
 // EmptyBucket deletes every object version and delete marker of the bucket, without bypassing
-// object-lock retention: a retained object makes it fail.
+// object-lock retention: a retained object makes it fail. A transient failure starts it again
+// from a fresh listing (deleting what is already gone is no error).
 func (c *Client) EmptyBucket(ctx context.Context, name string) error {
+	return c.call(ctx, "", name, false, func(ctx context.Context) error { return c.emptyBucket(ctx, name) })
+}
+
+func (c *Client) emptyBucket(ctx context.Context, name string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	objects := make(chan minio.ObjectInfo)
@@ -322,14 +387,15 @@ func (c *Client) EmptyBucket(ctx context.Context, name string) error {
 	var errs []error
 	for res := range c.s3.RemoveObjectsWithResult(ctx, name, objects, minio.RemoveObjectsOptions{}) {
 		if res.Err != nil && len(errs) < 5 {
-			errs = append(errs, fmt.Errorf("delete %s (version %s): %w", res.ObjectName, res.ObjectVersionID, res.Err))
+			errs = append(errs, fmt.Errorf("delete %s (version %s): %w", res.ObjectName, res.ObjectVersionID,
+				&RequestError{Action: "s3:DeleteObject", Resource: name + "/*", Attempts: 1, Err: res.Err}))
 			if len(errs) == 5 {
 				cancel() // enough to say what is wrong; stop listing
 			}
 		}
 	}
 	if err := <-listed; err != nil && len(errs) < 5 {
-		errs = append(errs, fmt.Errorf("list objects: %w", err))
+		errs = append(errs, fmt.Errorf("list objects: %w", &RequestError{Action: "s3:ListBucketVersions", Resource: name, Attempts: 1, Err: err}))
 	}
 	return errors.Join(errs...)
 }

@@ -57,6 +57,8 @@ func New(t Target) (*Client, error) {
 		Secure:    t.Secure,
 		Region:    t.Region, // known region: no GetBucketLocation before each request
 		Transport: transport,
+		// One attempt: bucketform retries each request itself (retry.go), so the two do not multiply.
+		MaxRetries: 1,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("minio client for %s: %w", t.Endpoint, err)
@@ -150,24 +152,18 @@ func Code(err error) string {
 }
 
 // Explain wraps err with a hint for the errors a user can fix (credentials, permissions,
-// region, TLS), so an apply that fails says what to change. Other errors pass through.
+// region, TLS), so an apply that fails says what to change. Other errors pass through, and so
+// does an error that already carries a hint.
 func Explain(err error) error {
-	switch Code(err) {
-	case "InvalidAccessKeyId":
-		return fmt.Errorf("%w (the access key is unknown to the server: check access_key or MINIO_ACCESS_KEY)", err)
-	case "SignatureDoesNotMatch":
-		return fmt.Errorf("%w (the secret key is wrong: check secret_key or MINIO_SECRET_KEY)", err)
-	case CodeAccessDenied, "XMinioAdminAccessDenied":
-		return fmt.Errorf("%w (the identity lacks a permission: see the minimum policy in the README)", err)
-	case "AuthorizationHeaderMalformed", "InvalidRegion":
-		return fmt.Errorf("%w (the region does not match the server's: set region in the minio block)", err)
+	if err == nil {
+		return nil
 	}
-	var ue interface{ Unwrap() error }
-	if errors.As(err, &ue) {
-		var x509Err x509.UnknownAuthorityError
-		if errors.As(err, &x509Err) {
-			return fmt.Errorf("%w (set ca_file to the CA that signed the server's certificate)", err)
-		}
+	var h *hinted
+	if errors.As(err, &h) {
+		return err
+	}
+	if hint := hintFor(err); hint != "" {
+		return &hinted{err: err, hint: hint}
 	}
 	return err
 }

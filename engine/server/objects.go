@@ -18,12 +18,22 @@ var ErrConflict = errors.New("the object was changed by someone else")
 // GetSmall reads a small object in one request. found is false when the object or its bucket
 // does not exist.
 func (c *Client) GetSmall(ctx context.Context, bucket, key string) (data []byte, etag string, found bool, err error) {
+	err = c.call(ctx, "s3:GetObject", bucket+"/"+key, true, func(ctx context.Context) error {
+		data, etag, found, err = c.getSmall(ctx, bucket, key)
+		return err
+	})
+	return data, etag, found, err
+}
+
+// getSmall is one attempt of GetSmall.
+func (c *Client) getSmall(ctx context.Context, bucket, key string) (data []byte, etag string, found bool, err error) {
 	body, info, _, err := c.core.GetObject(ctx, bucket, key, minio.GetObjectOptions{})
-	switch Code(err) {
-	case "":
-	case CodeNoSuchKey, CodeNoSuchBucket:
-		return nil, "", false, nil
-	default:
+	if err != nil {
+		// Code is "" for a network error: only the two codes below mean "not there".
+		switch Code(err) {
+		case CodeNoSuchKey, CodeNoSuchBucket:
+			return nil, "", false, nil
+		}
 		return nil, "", false, err
 	}
 	defer body.Close()
@@ -37,26 +47,56 @@ func (c *Client) GetSmall(ctx context.Context, bucket, key string) (data []byte,
 // PutSmall writes a small object with compare-and-swap: with ifMatch set it replaces the object
 // only if its ETag is still ifMatch; with ifMatch empty it creates the object only if absent. It
 // returns the new ETag, or ErrConflict when the condition failed.
+//
+// A conditional write is the one request that is not safe to repeat blindly: when an attempt
+// reaches the server but its answer is lost (a reset connection, a server killed just after
+// the write), the retry finds the condition failed by its own write. So when an attempt after
+// the first meets PreconditionFailed, PutSmall reads the object back: if it holds exactly data,
+// the earlier attempt succeeded and its ETag is returned. (Another writer cannot have written
+// these bytes: every lease carries a random ID, and an index written byte for byte the same
+// by someone else is the outcome this write wanted.)
 func (c *Client) PutSmall(ctx context.Context, bucket, key string, data []byte, ifMatch string) (string, error) {
-	opts := minio.PutObjectOptions{ContentType: "application/json", DisableMultipart: true}
-	if ifMatch == "" {
-		opts.SetMatchETagExcept("*")
-	} else {
-		opts.SetMatchETag(ifMatch)
-	}
-	info, err := c.s3.PutObject(ctx, bucket, key, bytes.NewReader(data), int64(len(data)), opts)
-	if err != nil {
-		if Code(err) == CodePreconditionFailed || minio.ToErrorResponse(err).StatusCode == http.StatusPreconditionFailed {
-			return "", ErrConflict
+	var etag string
+	attempt := 0
+	err := c.call(ctx, "s3:PutObject", bucket+"/"+key, true, func(ctx context.Context) error {
+		attempt++
+		opts := minio.PutObjectOptions{ContentType: "application/json", DisableMultipart: true}
+		if ifMatch == "" {
+			opts.SetMatchETagExcept("*")
+		} else {
+			opts.SetMatchETag(ifMatch)
 		}
-		return "", err
+		info, err := c.s3.PutObject(ctx, bucket, key, bytes.NewReader(data), int64(len(data)), opts)
+		if err == nil {
+			etag = info.ETag
+			return nil
+		}
+		if Code(err) != CodePreconditionFailed && minio.ToErrorResponse(err).StatusCode != http.StatusPreconditionFailed {
+			return err
+		}
+		if attempt > 1 {
+			cur, curETag, found, err := c.getSmall(ctx, bucket, key)
+			if err != nil {
+				return err
+			}
+			if found && bytes.Equal(cur, data) {
+				etag = curETag
+				return nil
+			}
+		}
+		return ErrConflict
+	})
+	if errors.Is(err, ErrConflict) {
+		return "", ErrConflict
 	}
-	return info.ETag, nil
+	return etag, err
 }
 
 // DeleteSmall deletes an object; a missing object is not an error.
 func (c *Client) DeleteSmall(ctx context.Context, bucket, key string) error {
-	err := c.s3.RemoveObject(ctx, bucket, key, minio.RemoveObjectOptions{})
+	err := c.call(ctx, "s3:DeleteObject", bucket+"/"+key, true, func(ctx context.Context) error {
+		return c.s3.RemoveObject(ctx, bucket, key, minio.RemoveObjectOptions{})
+	})
 	if Code(err) == CodeNoSuchKey || Code(err) == CodeNoSuchBucket {
 		return nil
 	}
