@@ -92,7 +92,9 @@ type Removed struct {
 	Deployment   string
 	Bucket       string
 	ForceDestroy bool
-	DeclRange    hcl.Range
+	// Keep (destroy = false) releases the bucket from the stack instead of deleting it.
+	Keep      bool
+	DeclRange hcl.Range
 }
 
 // Presign is one presign instance: what to sign, for whom and for how long.

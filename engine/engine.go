@@ -98,7 +98,7 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	}
 	for _, r := range cfg.Removed {
 		if dep, ok := byName[r.Deployment]; ok {
-			dep.removed[r.Bucket] = plan.Removed{ForceDestroy: r.ForceDestroy}
+			dep.removed[r.Bucket] = plan.Removed{ForceDestroy: r.ForceDestroy, Keep: r.Keep}
 		}
 	}
 	return e, nil
@@ -136,7 +136,9 @@ func (e *Engine) Plan(snap *Snapshot) *plan.Plan {
 			Targets:    e.opts.Targets,
 		})
 	}
-	return plan.Diff(e.stack, e.opts.Destroy, inputs)
+	p := plan.Diff(e.stack, e.opts.Destroy, inputs)
+	p.Targets = append([]string(nil), e.opts.Targets...)
+	return p
 }
 
 func indexEntries(idx ownership.Index) map[string]plan.IndexEntry {

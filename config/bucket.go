@@ -1,0 +1,381 @@
+package config
+
+import (
+	"math/big"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/bucketform/bucketform/config/units"
+	"github.com/bucketform/bucketform/engine/model"
+	"github.com/bucketform/bucketform/engine/policy"
+)
+
+var bucketSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "minio"}, {Name: "name"}, {Name: "anonymous"}, {Name: "policy"},
+		{Name: "versioning"}, {Name: "quota"}, {Name: "object_lock"}, {Name: "tags"},
+		{Name: "force_destroy"}, {Name: "for_each"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "lifecycle_rule"}},
+}
+
+var lifecycleSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "id"}, {Name: "prefix"}, {Name: "enabled"},
+		{Name: "expiration_days"}, {Name: "noncurrent_expiration_days"},
+	},
+}
+
+// bucketObjectType is the type of bucket.NAME (of each instance, for a for_each block).
+var bucketObjectType = cty.Object(map[string]cty.Type{"name": cty.String, "minio": cty.String, "arn": cty.String})
+
+// arnPrefix starts the ARN of a bucket and of its objects.
+const arnPrefix = "arn:aws:s3:::"
+
+// bucketDecl is a bucket block.
+type bucketDecl struct {
+	name       string
+	block      *hcl.Block
+	attrs      hcl.Attributes
+	rules      []*ruleDecl
+	node       *node
+	deployment string
+	conflict   bool // anonymous and policy are both set: policy is ignored after the error
+
+	instances []*bucketInstance // evaluated instances, in key order
+}
+
+// ruleDecl is a lifecycle_rule block.
+type ruleDecl struct {
+	block *hcl.Block
+	attrs hcl.Attributes
+}
+
+// bucketInstance is an evaluated instance and what the name checks need to know about it.
+type bucketInstance struct {
+	bucket    *Bucket
+	nameKnown bool
+	nameRange hcl.Range
+}
+
+func (l *loader) decodeBucket(b *hcl.Block) {
+	name, ok := l.label(b, "bucket")
+	content, diags := b.Body.Content(bucketSchema)
+	l.add(diags, b.DefRange)
+	if !ok {
+		return
+	}
+	n := l.newNode("bucket."+name, b.DefRange, "Duplicate bucket block")
+	if n == nil {
+		return
+	}
+	d := &bucketDecl{name: name, block: b, attrs: content.Attributes, node: n}
+	for _, rb := range content.Blocks {
+		rc, diags := rb.Body.Content(lifecycleSchema)
+		l.add(diags, rb.DefRange)
+		if rc.Attributes["id"] == nil {
+			l.errorf(rb.DefRange, "Missing lifecycle rule id",
+				"Every lifecycle_rule needs an id, like id = \"expire-tmp\": the server gives a rule without one a random id, so it would differ from the configuration on every plan.")
+		}
+		d.rules = append(d.rules, &ruleDecl{block: rb, attrs: rc.Attributes})
+	}
+	n.eval = func(ctx *hcl.EvalContext) { l.evalBucket(d, ctx) }
+	l.buckets = append(l.buckets, d)
+}
+
+func (l *loader) bucketGraph(d *bucketDecl) {
+	d.deployment = l.deploymentRef(d.node, d.attrs["minio"], d.block)
+	sc := scope{each: d.attrs["for_each"] != nil, noPresign: true}
+	for _, attr := range sortedAttributes(d.attrs) {
+		switch attr.Name {
+		case "minio":
+		case "for_each":
+			l.refs(d.node, attr.Expr, scope{noPresign: true})
+		default:
+			l.refs(d.node, attr.Expr, sc)
+		}
+	}
+	for _, r := range d.rules {
+		for _, attr := range sortedAttributes(r.attrs) {
+			l.refs(d.node, attr.Expr, sc)
+		}
+	}
+	if a, p := d.attrs["anonymous"], d.attrs["policy"]; a != nil && p != nil {
+		l.errorf(p.NameRange, "Conflicting anonymous and policy",
+			"anonymous (at %s) sets a canned policy and policy sets a full one; both manage the bucket policy. Keep only one of them.", at(a.Range))
+		d.conflict = true
+	}
+}
+
+func (l *loader) evalBucket(d *bucketDecl, ctx *hcl.EvalContext) {
+	insts, exp := l.expand("bucket", d.name, d.attrs["for_each"], ctx)
+	objs := make([]cty.Value, len(insts))
+	if exp != single {
+		l.invariant = map[hcl.Expression]cached{}
+		defer func() { l.invariant = nil }()
+	}
+	results := make([]*bucketInstance, len(insts))
+	l.eachInstance(len(insts), false, func(i int) {
+		results[i], objs[i] = l.evalBucketInstance(d, insts[i], exp)
+	})
+	if exp == single || exp == keyed {
+		d.instances = results
+	}
+	d.node.value = instancesValue(exp, objs, insts, bucketObjectType)
+}
+
+// evalBucketInstance evaluates one instance into the desired state of its bucket. Only the
+// attributes the configuration writes are in State.Attrs: undeclared means "leave alone".
+func (l *loader) evalBucketInstance(d *bucketDecl, in instance, exp expansion) (*bucketInstance, cty.Value) {
+	ctx := in.ctx
+	b := &Bucket{
+		Address:    in.addr,
+		Deployment: d.deployment,
+		DeclRange:  d.block.DefRange,
+		AttrRanges: make(map[model.Attr]hcl.Range, len(d.attrs)),
+		State:      model.Bucket{Attrs: make(model.AttrSet, len(d.attrs))},
+	}
+	bi := &bucketInstance{bucket: b}
+	declare := func(a model.Attr, attr *hcl.Attribute) {
+		b.State.Attrs[a] = true
+		b.AttrRanges[a] = attr.Range
+	}
+
+	// name: the name argument, else each.key, else the label.
+	nameAttr := d.attrs["name"]
+	v, st := l.eval(nameAttr, ctx, cty.String, useBucket)
+	var name, defaultedFrom string
+	switch st {
+	case known:
+		name, bi.nameKnown, bi.nameRange = v.AsString(), true, nameAttr.Expr.Range()
+	case absent:
+		switch exp {
+		case single:
+			name, bi.nameKnown, bi.nameRange = d.name, true, d.block.LabelRanges[0]
+			defaultedFrom = "The name defaults to the block label; set name = \"...\" to choose a valid bucket name."
+		case keyed:
+			name, bi.nameKnown, bi.nameRange = in.key.AsString(), true, d.attrs["for_each"].Expr.Range()
+			defaultedFrom = "The name defaults to the for_each key; change the key, or set name = \"...\" from it."
+		}
+	}
+	if bi.nameKnown {
+		if problem := checkBucketName(name); problem != "" {
+			l.errorf(bi.nameRange, "Invalid bucket name", "%s", strings.TrimSpace(in.addr+": "+problem+" "+defaultedFrom))
+			bi.nameKnown = false
+		} else {
+			b.State.Name = name
+		}
+	}
+
+	// anonymous or policy: both manage the bucket policy.
+	if attr := d.attrs["anonymous"]; attr != nil {
+		switch v, st := l.eval(attr, ctx, cty.String, useBucket); st {
+		case known:
+			mode := v.AsString()
+			if doc, ok := policy.Canned(mode, name); !ok {
+				l.errorf(attr.Expr.Range(), "Invalid anonymous value",
+					"anonymous is %q; it must be one of %s.%s", mode, quotedList(policy.AnonymousModes), didYouMean(mode, policy.AnonymousModes))
+			} else {
+				declare(model.AttrPolicy, attr)
+				if bi.nameKnown {
+					b.State.Policy = doc
+				}
+			}
+		case unknown:
+			declare(model.AttrPolicy, attr)
+		}
+	}
+	if attr := d.attrs["policy"]; attr != nil && !d.conflict {
+		switch v, st := l.eval(attr, ctx, cty.String, useBucket); st {
+		case known:
+			doc, err := policy.Parse(v.AsString())
+			if err != nil {
+				l.errorf(attr.Expr.Range(), "Invalid bucket policy",
+					"The policy of %s is not valid: %s. Write it with jsonencode({Version = \"2012-10-17\", Statement = [...]}).", in.addr, err.Error())
+				break
+			}
+			if bi.nameKnown && !l.policyForBucket(doc, name, attr.Expr.Range()) {
+				break
+			}
+			declare(model.AttrPolicy, attr)
+			b.State.Policy = doc
+		case unknown:
+			declare(model.AttrPolicy, attr)
+		}
+	}
+
+	var versioning model.Versioning
+	if attr := d.attrs["versioning"]; attr != nil {
+		switch v, st := l.eval(attr, ctx, cty.String, useBucket); st {
+		case known:
+			switch s := v.AsString(); s {
+			case "enabled":
+				versioning = model.VersioningEnabled
+			case "suspended":
+				versioning = model.VersioningSuspended
+			default:
+				l.errorf(attr.Expr.Range(), "Invalid versioning value",
+					"versioning is %q; it must be \"enabled\" or \"suspended\". Leave it out to leave versioning as it is (a bucket cannot go back to never versioned).%s",
+					s, didYouMean(strings.ToLower(s), []string{"enabled", "suspended"}))
+			}
+			if versioning != "" {
+				declare(model.AttrVersioning, attr)
+				b.State.Versioning = versioning
+			}
+		case unknown:
+			declare(model.AttrVersioning, attr)
+		}
+	}
+
+	if attr := d.attrs["quota"]; attr != nil {
+		switch v, st := l.eval(attr, ctx, cty.String, useBucket); st {
+		case known:
+			if s := strings.TrimSpace(v.AsString()); s == "none" {
+				declare(model.AttrQuota, attr)
+			} else if n, err := units.ParseSize(s); err != nil {
+				l.errorf(attr.Expr.Range(), "Invalid quota", "The quota is not valid: %s. Write a size like \"100GiB\", or \"none\" to remove the quota.", err.Error())
+			} else if n == 0 {
+				l.errorf(attr.Expr.Range(), "Invalid quota", "A quota of 0 bytes would refuse every write; write a size like \"100GiB\", or \"none\" to remove the quota.")
+			} else {
+				declare(model.AttrQuota, attr)
+				b.State.Quota = n
+			}
+		case unknown:
+			declare(model.AttrQuota, attr)
+		}
+	}
+
+	objectLock, lockKnown := false, false
+	if attr := d.attrs["object_lock"]; attr != nil {
+		switch v, st := l.eval(attr, ctx, cty.Bool, useBucket); st {
+		case known:
+			objectLock, lockKnown = v.True(), true
+			declare(model.AttrObjectLock, attr)
+			b.State.ObjectLock = objectLock
+		case unknown:
+			declare(model.AttrObjectLock, attr)
+		}
+	}
+	if lockKnown && objectLock && versioning == model.VersioningSuspended {
+		l.errorf(d.attrs["versioning"].Expr.Range(), "Object lock with suspended versioning",
+			"A bucket with object_lock = true keeps versioning enabled for good; the server refuses to suspend it. Remove versioning, or set it to \"enabled\".")
+	}
+
+	if attr := d.attrs["tags"]; attr != nil {
+		switch v, st := l.eval(attr, ctx, cty.Map(cty.String), useBucket); st {
+		case known:
+			tags := make(map[string]string, v.LengthInt())
+			ok := true
+			for it := v.ElementIterator(); it.Next(); {
+				k, tv := it.Element()
+				if tv.IsNull() {
+					l.errorf(attr.Expr.Range(), "Invalid tag value",
+						"The value of tag %q is null; write a string (\"\" for an empty value), or leave the tag out.", k.AsString())
+					ok = false
+					continue
+				}
+				tags[k.AsString()] = tv.AsString()
+			}
+			if l.checkTags(tags, attr.Expr.Range()) && ok {
+				declare(model.AttrTags, attr)
+				b.State.Tags = tags
+			}
+		case unknown:
+			declare(model.AttrTags, attr)
+		}
+	}
+
+	if v, st := l.eval(d.attrs["force_destroy"], ctx, cty.Bool, useBucket); st == known {
+		b.ForceDestroy = v.True()
+	}
+
+	if len(d.rules) > 0 {
+		b.State.Attrs[model.AttrLifecycle] = true
+		b.AttrRanges[model.AttrLifecycle] = d.rules[0].block.DefRange
+		b.State.Lifecycle = l.lifecycleRules(d, ctx)
+	}
+
+	obj := cty.ObjectVal(map[string]cty.Value{
+		"name":  knownString(name, bi.nameKnown),
+		"minio": knownString(d.deployment, d.deployment != ""),
+		"arn":   knownString(arnPrefix+name, bi.nameKnown),
+	})
+	return bi, obj
+}
+
+// policyForBucket checks that every resource of a bucket policy is the bucket or objects in it.
+func (l *loader) policyForBucket(doc policy.Document, name string, rng hcl.Range) bool {
+	for _, st := range doc.Statements {
+		for _, r := range append(append([]string(nil), st.Resource...), st.NotResource...) {
+			if r == arnPrefix+name || strings.HasPrefix(r, arnPrefix+name+"/") {
+				continue
+			}
+			l.errorf(rng, "Policy resource of another bucket",
+				"The policy of bucket %q names the resource %q. A bucket policy can only grant access to its own bucket: use \"%s%s\" or \"%s%s/*\".",
+				name, r, arnPrefix, name, arnPrefix, name)
+			return false
+		}
+	}
+	return true
+}
+
+// lifecycleRules evaluates the lifecycle_rule blocks of one instance.
+func (l *loader) lifecycleRules(d *bucketDecl, ctx *hcl.EvalContext) []model.LifecycleRule {
+	var rules []model.LifecycleRule
+	seen := map[string]hcl.Range{}
+	for _, r := range d.rules {
+		rule := model.LifecycleRule{}
+		if attr := r.attrs["id"]; attr != nil {
+			if v, st := l.eval(attr, ctx, cty.String, useBucket); st == known {
+				id := v.AsString()
+				switch prev, dup := seen[id]; {
+				case id == "" || len(id) > 255:
+					l.errorf(attr.Expr.Range(), "Invalid lifecycle rule id",
+						"A lifecycle rule id is 1 to 255 characters; this one has %d.", len(id))
+				case dup:
+					l.errorf(attr.Expr.Range(), "Duplicate lifecycle rule id",
+						"The id %q is already used by the rule at %s. The id identifies a rule on the server, so each rule of a bucket needs its own.", id, at(prev))
+				default:
+					seen[id] = attr.Expr.Range()
+				}
+				rule.ID = id
+			}
+		}
+		if v, st := l.eval(r.attrs["prefix"], ctx, cty.String, useBucket); st == known {
+			rule.Prefix = v.AsString()
+		}
+		if v, st := l.eval(r.attrs["enabled"], ctx, cty.Bool, useBucket); st == known {
+			rule.Disabled = v.False()
+		}
+		expSet := l.days(r.attrs["expiration_days"], ctx, &rule.ExpirationDays)
+		ncSet := l.days(r.attrs["noncurrent_expiration_days"], ctx, &rule.NoncurrentExpirationDays)
+		if !expSet && !ncSet {
+			l.errorf(r.block.DefRange, "Invalid lifecycle rule",
+				"A lifecycle rule must expire something: set expiration_days, noncurrent_expiration_days, or both.")
+		}
+		rules = append(rules, rule)
+	}
+	return rules
+}
+
+// days evaluates a day count into dst. It reports whether the argument is set (an invalid or
+// unknown value counts as set, so that no second error follows).
+func (l *loader) days(attr *hcl.Attribute, ctx *hcl.EvalContext, dst *int) bool {
+	v, st := l.eval(attr, ctx, cty.Number, useBucket)
+	switch st {
+	case absent:
+		return false
+	case known:
+		bf := v.AsBigFloat()
+		n, acc := bf.Int64()
+		if acc != big.Exact || n < 1 || n > 1<<31-1 {
+			l.errorf(attr.Expr.Range(), "Invalid expiration days",
+				"%s must be a whole number of days, at least 1; got %s.", attr.Name, bf.Text('g', -1))
+			return true
+		}
+		*dst = int(n)
+	}
+	return true
+}

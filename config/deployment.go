@@ -1,0 +1,268 @@
+package config
+
+import (
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// The environment variables read when a minio block sets no credentials.
+const (
+	EnvAccessKey = "MINIO_ACCESS_KEY"
+	EnvSecretKey = "MINIO_SECRET_KEY"
+)
+
+var minioSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "endpoint", Required: true}, {Name: "secure"},
+		{Name: "access_key"}, {Name: "secret_key"},
+		{Name: "region"}, {Name: "ca_file"}, {Name: "insecure_skip_verify"},
+	},
+}
+
+var signerSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "minio"}, {Name: "endpoint", Required: true}, {Name: "secure"},
+		{Name: "access_key"}, {Name: "secret_key"},
+	},
+}
+
+// minioDecl is a minio block.
+type minioDecl struct {
+	name  string
+	block *hcl.Block
+	attrs hcl.Attributes
+	node  *node
+}
+
+// signerDecl is a signing_endpoint block.
+type signerDecl struct {
+	name       string
+	block      *hcl.Block
+	attrs      hcl.Attributes
+	node       *node
+	deployment string
+}
+
+func (l *loader) decodeMinio(b *hcl.Block) {
+	name, ok := l.label(b, "minio")
+	content, diags := b.Body.Content(minioSchema)
+	l.add(diags, b.DefRange)
+	if !ok {
+		return
+	}
+	n := l.newNode("minio."+name, b.DefRange, "Duplicate minio block")
+	if n == nil {
+		return
+	}
+	d := &minioDecl{name: name, block: b, attrs: content.Attributes, node: n}
+	n.eval = func(ctx *hcl.EvalContext) { l.evalMinio(d, ctx) }
+	l.minios = append(l.minios, d)
+}
+
+func (l *loader) decodeSigner(b *hcl.Block) {
+	name, ok := l.label(b, "signing_endpoint")
+	content, diags := b.Body.Content(signerSchema)
+	l.add(diags, b.DefRange)
+	if !ok {
+		return
+	}
+	n := l.newNode("signing_endpoint."+name, b.DefRange, "Duplicate signing_endpoint block")
+	if n == nil {
+		return
+	}
+	d := &signerDecl{name: name, block: b, attrs: content.Attributes, node: n}
+	n.eval = func(ctx *hcl.EvalContext) { l.evalSigner(d, ctx) }
+	l.signers = append(l.signers, d)
+}
+
+func (l *loader) minioGraph(d *minioDecl) {
+	for _, attr := range sortedAttributes(d.attrs) {
+		l.refs(d.node, attr.Expr, scope{noPresign: true})
+	}
+}
+
+func (l *loader) signerGraph(d *signerDecl) {
+	d.deployment = l.deploymentRef(d.node, d.attrs["minio"], d.block)
+	for _, attr := range sortedAttributes(d.attrs) {
+		if attr.Name != "minio" {
+			l.refs(d.node, attr.Expr, scope{noPresign: true})
+		}
+	}
+}
+
+// endpointSettings evaluates endpoint and secure, which minio and signing_endpoint share.
+func (l *loader) endpointSettings(attrs hcl.Attributes, ctx *hcl.EvalContext) (endpoint string, secure bool, ok bool) {
+	ep, epState := l.eval(attrs["endpoint"], ctx, cty.String, useSetting)
+	sec, secState := l.eval(attrs["secure"], ctx, cty.Bool, useSetting)
+	ok = epState == known && secState != failed && secState != unknown
+	var scheme string
+	if epState == known {
+		host, sch, problem := parseEndpoint(ep.AsString())
+		if problem != "" {
+			l.errorf(attrs["endpoint"].Expr.Range(), "Invalid endpoint", "%s", problem)
+			return "", false, false
+		}
+		endpoint, scheme = host, sch
+	}
+	switch {
+	case scheme == "https":
+		secure = true
+		if secState == known && !sec.True() {
+			l.errorf(attrs["secure"].Expr.Range(), "Conflicting endpoint scheme",
+				"The endpoint starts with https://, which means secure = true, but secure is false. Remove secure, or write the endpoint without https://.")
+			ok = false
+		}
+	case scheme == "http":
+		if secState == known && sec.True() {
+			l.errorf(attrs["secure"].Expr.Range(), "Conflicting endpoint scheme",
+				"The endpoint starts with http://, but secure = true asks for https. Write https:// in the endpoint, or remove secure.")
+			ok = false
+		}
+	case secState == known:
+		secure = sec.True()
+	}
+	return endpoint, secure, ok
+}
+
+func (l *loader) evalMinio(d *minioDecl, ctx *hcl.EvalContext) {
+	dep := &Deployment{Name: d.name, Region: DefaultRegion, DeclRange: d.block.DefRange}
+	endpoint, secure, epOK := l.endpointSettings(d.attrs, ctx)
+	dep.Endpoint, dep.Secure = endpoint, secure
+
+	regionKnown := true
+	switch v, st := l.eval(d.attrs["region"], ctx, cty.String, useSetting); st {
+	case known:
+		r := v.AsString()
+		if r == "" || strings.ContainsAny(r, " \t\r\n/") {
+			l.errorf(d.attrs["region"].Expr.Range(), "Invalid region",
+				"The region %q is not a region name. Write a name like \"us-east-1\" (the default), matching the server's MINIO_SITE_REGION if it has one.", r)
+		} else {
+			dep.Region = r
+		}
+	case failed, unknown:
+		regionKnown = false
+	}
+	if v, st := l.eval(d.attrs["ca_file"], ctx, cty.String, useSetting); st == known && v.AsString() != "" {
+		p := v.AsString()
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(l.dir, p)
+		}
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		dep.CAFile = p
+	}
+	if v, st := l.eval(d.attrs["insecure_skip_verify"], ctx, cty.Bool, useSetting); st == known {
+		dep.Insecure = v.True()
+	}
+	dep.Creds = l.credentials(d.attrs, ctx, "minio."+d.name, d.block.DefRange, nil)
+	l.deployments[d.name] = dep
+	d.node.value = cty.ObjectVal(map[string]cty.Value{
+		"name":     cty.StringVal(d.name),
+		"endpoint": knownString(endpoint, epOK),
+		"secure":   knownBool(secure, epOK),
+		"region":   knownString(dep.Region, regionKnown),
+	})
+}
+
+func (l *loader) evalSigner(d *signerDecl, ctx *hcl.EvalContext) {
+	se := &SigningEndpoint{Name: d.name, Deployment: d.deployment, DeclRange: d.block.DefRange}
+	endpoint, secure, epOK := l.endpointSettings(d.attrs, ctx)
+	se.Endpoint, se.Secure = endpoint, secure
+	dep := l.deployments[d.deployment]
+	regionKnown := dep != nil
+	if dep != nil {
+		se.Region = dep.Region
+	}
+	se.Creds = l.credentials(d.attrs, ctx, "signing_endpoint."+d.name, d.block.DefRange, dep)
+	if d.deployment != "" {
+		l.signing[d.name] = se
+	}
+	d.node.value = cty.ObjectVal(map[string]cty.Value{
+		"name":     cty.StringVal(d.name),
+		"minio":    knownString(d.deployment, d.deployment != ""),
+		"endpoint": knownString(endpoint, epOK),
+		"secure":   knownBool(secure, epOK),
+		"region":   knownString(se.Region, regionKnown),
+	})
+}
+
+// credentials evaluates access_key and secret_key. For a minio block (inherit nil) an unset key
+// is read from MINIO_ACCESS_KEY / MINIO_SECRET_KEY; a signing_endpoint sets both or neither,
+// and neither means the keys of its deployment (inherit). No value of a key ever reaches a
+// diagnostic.
+func (l *loader) credentials(attrs hcl.Attributes, ctx *hcl.EvalContext, addr string, rng hcl.Range, inherit *Deployment) Credentials {
+	ak, akState := l.eval(attrs["access_key"], ctx, cty.String, useSetting)
+	sk, skState := l.eval(attrs["secret_key"], ctx, cty.String, useSetting)
+	if strings.HasPrefix(addr, "signing_endpoint.") {
+		switch {
+		case akState == failed || skState == failed:
+			return Credentials{}
+		case akState == absent && skState == absent:
+			if inherit == nil {
+				return Credentials{}
+			}
+			return inherit.Creds
+		case akState == absent || skState == absent:
+			l.errorf(rng, "Incomplete credentials",
+				"%s sets only one of access_key and secret_key. Set both to sign as another identity, or neither to sign with the keys of its minio block.", addr)
+			return Credentials{}
+		}
+	}
+	var creds Credentials
+	var missing []string
+	resolve := func(v cty.Value, st state, env string) (string, bool) {
+		switch st {
+		case known:
+			return v.AsString(), true
+		case absent:
+			if s, ok := l.env(env); ok {
+				return s, true
+			}
+			missing = append(missing, env)
+		}
+		return "", false
+	}
+	akOK, skOK := false, false
+	creds.AccessKey, akOK = resolve(ak, akState, EnvAccessKey)
+	creds.SecretKey, skOK = resolve(sk, skState, EnvSecretKey)
+	creds.Known = akOK && skOK
+	if len(missing) > 0 && !l.opts.Partial {
+		l.errorf(rng, "Missing credentials",
+			"%s has no %s. Set access_key and secret_key in the block (for example secret_key = env(\"MY_SECRET\")), or set the environment variables %s.",
+			addr, strings.ToLower(strings.Join(keyNames(missing), " and ")), strings.Join(missing, " and "))
+	}
+	if !creds.Known {
+		creds = Credentials{}
+	}
+	return creds
+}
+
+func keyNames(envs []string) []string {
+	out := make([]string, len(envs))
+	for i, e := range envs {
+		if e == EnvAccessKey {
+			out[i] = "access key"
+		} else {
+			out[i] = "secret key"
+		}
+	}
+	return out
+}
+
+func knownString(s string, ok bool) cty.Value {
+	if !ok {
+		return cty.UnknownVal(cty.String)
+	}
+	return cty.StringVal(s)
+}
+
+func knownBool(b bool, ok bool) cty.Value {
+	if !ok {
+		return cty.UnknownVal(cty.Bool)
+	}
+	return cty.BoolVal(b)
+}

@@ -1,0 +1,388 @@
+package config
+
+import (
+	"math"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/bucketform/bucketform/config/units"
+)
+
+// The range of presign expiry: SigV4 allows 1 second to 7 days inclusive.
+const (
+	MinExpires = time.Second
+	MaxExpires = 7 * 24 * time.Hour
+)
+
+// MaxKeyLength is the longest object key S3 accepts, in bytes.
+const MaxKeyLength = 1024
+
+// PresignMethods are the methods a presign block may sign.
+var PresignMethods = []string{"GET", "PUT", "HEAD", "POST"}
+
+var presignSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "bucket", Required: true}, {Name: "key"}, {Name: "key_prefix"},
+		{Name: "method"}, {Name: "expires", Required: true}, {Name: "endpoint"},
+		{Name: "max_size"}, {Name: "content_type"}, {Name: "for_each"}, {Name: "minio"},
+	},
+}
+
+// presignObjectType is the type of presign.NAME (of each instance, for a for_each block).
+var presignObjectType = cty.Object(map[string]cty.Type{
+	"url": cty.String, "expires_at": cty.String, "form_fields": cty.Map(cty.String),
+	"method": cty.String, "bucket": cty.String, "key": cty.String,
+})
+
+// presignDecl is a presign block.
+type presignDecl struct {
+	name       string
+	block      *hcl.Block
+	attrs      hcl.Attributes
+	node       *node
+	deployment string // from the minio argument; "" when it is not written
+	signer     string // the signing_endpoint label; "" when endpoint is not written
+	refsOK     bool   // minio and endpoint resolved
+
+	instances []*Presign
+}
+
+func (l *loader) decodePresign(b *hcl.Block) {
+	name, ok := l.label(b, "presign")
+	content, diags := b.Body.Content(presignSchema)
+	l.add(diags, b.DefRange)
+	if !ok {
+		return
+	}
+	n := l.newNode("presign."+name, b.DefRange, "Duplicate presign block")
+	if n == nil {
+		return
+	}
+	d := &presignDecl{name: name, block: b, attrs: content.Attributes, node: n}
+	n.marks = true // presign values are marked
+	n.eval = func(ctx *hcl.EvalContext) { l.evalPresign(d, ctx) }
+	l.presigns = append(l.presigns, d)
+}
+
+func (l *loader) presignGraph(d *presignDecl) {
+	d.refsOK = true
+	if attr := d.attrs["minio"]; attr != nil {
+		d.deployment = l.deploymentRef(d.node, attr, d.block)
+		d.refsOK = d.deployment != ""
+	}
+	if attr := d.attrs["endpoint"]; attr != nil {
+		name, ok := l.staticRef(attr, "signing_endpoint", "endpoint = signing_endpoint.public")
+		switch target := l.nodes["signing_endpoint."+name]; {
+		case !ok:
+			d.refsOK = false
+		case target == nil:
+			l.undeclared("signing_endpoint", name, attr.Expr.Range())
+			d.refsOK = false
+		default:
+			d.signer = name
+		}
+	}
+	sc := scope{each: d.attrs["for_each"] != nil, noPresign: true}
+	for _, attr := range sortedAttributes(d.attrs) {
+		switch attr.Name {
+		case "minio", "endpoint":
+		case "for_each":
+			l.refs(d.node, attr.Expr, scope{noPresign: true})
+		default:
+			l.refs(d.node, attr.Expr, sc)
+		}
+	}
+}
+
+func (l *loader) evalPresign(d *presignDecl, ctx *hcl.EvalContext) {
+	insts, exp := l.expand("presign", d.name, d.attrs["for_each"], ctx)
+	objs := make([]cty.Value, len(insts))
+	if exp != single {
+		l.invariant = map[hcl.Expression]cached{}
+		defer func() { l.invariant = nil }()
+	}
+	results := make([]*Presign, len(insts))
+	l.eachInstance(len(insts), l.opts.Presign != nil, func(i int) {
+		results[i], objs[i] = l.evalPresignInstance(d, insts[i])
+	})
+	if exp == single || exp == keyed {
+		d.instances = results
+	}
+	d.node.value = instancesValue(exp, objs, insts, presignObjectType).Mark(markPresign)
+}
+
+// evalPresignInstance evaluates one instance, and signs it when Options.Presign is set and
+// everything about it is known and valid.
+func (l *loader) evalPresignInstance(d *presignDecl, in instance) (*Presign, cty.Value) {
+	ctx := in.ctx
+	errorsBefore := l.errorCount()
+	p := &Presign{Address: in.addr, Name: d.name, DeclRange: d.block.DefRange, Endpoint: d.signer}
+	complete := d.refsOK
+
+	bucketKnown := false
+	p.Bucket, p.Deployment, bucketKnown = l.presignBucket(d, ctx)
+	complete = complete && bucketKnown && p.Deployment != ""
+
+	if se := l.signing[d.signer]; se != nil && p.Deployment != "" && se.Deployment != p.Deployment {
+		l.errorf(d.attrs["endpoint"].Expr.Range(), "Signing endpoint of another deployment",
+			"signing_endpoint.%s belongs to minio.%s, but the bucket of %s is on minio.%s. A URL is signed for the deployment that holds the bucket; use a signing endpoint of minio.%s.",
+			d.signer, se.Deployment, in.addr, p.Deployment, p.Deployment)
+	}
+
+	methodKnown := true
+	p.Method = "GET"
+	switch v, st := l.eval(d.attrs["method"], ctx, cty.String, useSetting); st {
+	case known:
+		m := v.AsString()
+		if !contains(PresignMethods, m) {
+			l.errorf(d.attrs["method"].Expr.Range(), "Invalid presign method",
+				"method is %q; it must be one of %s (upper case).%s", m, quotedList(PresignMethods), didYouMean(strings.ToUpper(m), PresignMethods))
+			methodKnown = false
+		}
+		p.Method = m
+	case absent:
+	default:
+		methodKnown = false
+	}
+	complete = complete && methodKnown
+
+	switch v, st := l.eval(d.attrs["expires"], ctx, cty.String, useSetting); st {
+	case known:
+		rng := d.attrs["expires"].Expr.Range()
+		dur, err := units.ParseDuration(v.AsString())
+		switch {
+		case err != nil:
+			l.errorf(rng, "Invalid duration", "expires is not a duration: %s.", err.Error())
+		case dur%time.Second != 0:
+			l.errorf(rng, "Invalid duration", "expires is %s; a presigned URL expires after a whole number of seconds.", dur)
+		case dur < MinExpires || dur > MaxExpires:
+			l.errorf(rng, "Expiry out of range",
+				"expires is %s; a presigned URL lives from 1s to 7d (604800s), the limit of SigV4. Choose an expiry in that range.", units.FormatDuration(dur))
+		default:
+			p.Expires = dur
+		}
+	default:
+		complete = false
+	}
+
+	key, keyState := l.eval(d.attrs["key"], ctx, cty.String, useSetting)
+	prefix, prefixState := l.eval(d.attrs["key_prefix"], ctx, cty.String, useSetting)
+	maxSize, maxState := l.eval(d.attrs["max_size"], ctx, cty.String, useSetting)
+	ctype, ctypeState := l.eval(d.attrs["content_type"], ctx, cty.String, useSetting)
+	for _, st := range []state{keyState, prefixState, maxState, ctypeState} {
+		if st == unknown || st == failed {
+			complete = false
+		}
+	}
+	if methodKnown {
+		post := p.Method == "POST"
+		if !post {
+			for _, name := range []string{"key_prefix", "max_size", "content_type"} {
+				if attr := d.attrs[name]; attr != nil {
+					l.errorf(attr.NameRange, "Argument only valid for POST",
+						"%s shapes a browser form upload (method = \"POST\"); a %s URL is for one given key. Remove %s, or use method = \"POST\".", name, p.Method, name)
+				}
+			}
+		}
+		switch {
+		case post && keyState != absent && prefixState != absent:
+			l.errorf(d.attrs["key_prefix"].NameRange, "Conflicting key and key_prefix",
+				"A POST upload has either one fixed key or any key under key_prefix; remove one of them.")
+		case keyState == absent && prefixState == absent && post:
+			l.errorf(d.block.DefRange, "Missing presign key",
+				"A POST presign needs key = \"path/to/object\" for one object, or key_prefix = \"uploads/\" to let the browser choose the name under it.")
+		case keyState == absent && !post:
+			l.errorf(d.block.DefRange, "Missing presign key",
+				"A %s presign signs one object; set key = \"path/to/object\".", p.Method)
+		}
+	}
+	if keyState == known {
+		p.Key = l.objectKey(key.AsString(), d.attrs["key"])
+	}
+	if prefixState == known {
+		p.KeyPrefix = l.objectKey(prefix.AsString(), d.attrs["key_prefix"])
+	}
+	if maxState == known {
+		rng := d.attrs["max_size"].Expr.Range()
+		n, err := units.ParseSize(maxSize.AsString())
+		switch {
+		case err != nil:
+			l.errorf(rng, "Invalid size", "max_size is not a size: %s. Write it like \"1GiB\" or \"500MB\".", err.Error())
+		case n == 0 || n > math.MaxInt64:
+			l.errorf(rng, "Invalid size", "max_size must be at least 1 byte and at most %d bytes.", int64(math.MaxInt64))
+		default:
+			p.MaxSize = int64(n)
+		}
+	}
+	if ctypeState == known {
+		p.ContentType = ctype.AsString()
+	}
+
+	obj := map[string]cty.Value{
+		"url":         cty.UnknownVal(cty.String),
+		"expires_at":  cty.UnknownVal(cty.String),
+		"form_fields": cty.UnknownVal(cty.Map(cty.String)),
+		"method":      knownString(p.Method, methodKnown),
+		"bucket":      knownString(p.Bucket, bucketKnown),
+		"key":         knownString(p.Key+p.KeyPrefix, keyState != unknown && keyState != failed && prefixState != unknown && prefixState != failed),
+	}
+	if methodKnown && p.Method != "POST" {
+		obj["form_fields"] = cty.MapValEmpty(cty.String)
+	}
+	// The count of diagnostics tells whether this instance reported an error: with
+	// Options.Presign set, instances are evaluated one after the other (see eachInstance).
+	if complete && l.opts.Presign != nil && l.errorCount() == errorsBefore {
+		l.sign(p, obj)
+	}
+	return p, cty.ObjectVal(obj)
+}
+
+// presignBucket evaluates the bucket argument: a bucket block reference (bucket.data,
+// bucket.tenant["a"], or each.value when for_each is over a bucket block) or a bucket name. It
+// returns the bucket name, its deployment, and whether the name is known.
+func (l *loader) presignBucket(d *presignDecl, ctx *hcl.EvalContext) (string, string, bool) {
+	attr := d.attrs["bucket"]
+	if attr == nil {
+		return "", "", false
+	}
+	v, ok := l.evalExpr(attr.Expr, ctx, useSetting)
+	if !ok {
+		return "", "", false
+	}
+	if l.marksOf(v) != nil {
+		v, _ = v.UnmarkDeep()
+	}
+	rng := attr.Expr.Range()
+	ty := v.Type()
+	switch {
+	case v.IsNull():
+		l.errorf(rng, "Invalid presign bucket", "bucket is null; give a bucket block reference like bucket.data, or a bucket name.")
+		return "", "", false
+	case ty.Equals(bucketObjectType):
+		if !v.IsWhollyKnown() {
+			return "", "", false
+		}
+		nameV, depV := v.GetAttr("name"), v.GetAttr("minio")
+		if nameV.IsNull() || depV.IsNull() || l.nodes["minio."+depV.AsString()] == nil {
+			l.errorf(rng, "Invalid presign bucket",
+				"This object looks like a bucket reference but is none. Refer to a bucket block, like bucket.data, or give a bucket name.")
+			return "", "", false
+		}
+		name, dep := nameV.AsString(), depV.AsString()
+		if d.deployment != "" && d.deployment != dep {
+			l.errorf(d.attrs["minio"].Expr.Range(), "Conflicting minio argument",
+				"The bucket is on minio.%s, but minio says minio.%s. Remove the minio argument: a bucket reference says where the bucket is.", dep, d.deployment)
+			return name, "", true
+		}
+		return name, dep, true
+	case (ty.IsMapType() && ty.ElementType().Equals(bucketObjectType)) || ty.IsObjectType() && isBucketMap(ty):
+		l.errorf(rng, "Invalid presign bucket",
+			"This refers to a bucket block with for_each, which has one bucket per key. Pick one, like bucket.NAME[\"KEY\"], or presign each with for_each = bucket.NAME and bucket = each.value.")
+		return "", "", false
+	case !v.IsKnown():
+		return "", "", false
+	}
+	s, err := convertString(v)
+	if err != nil {
+		l.errorf(rng, "Invalid presign bucket", "bucket takes a bucket block reference like bucket.data, or a bucket name; this is %s.", ty.FriendlyName())
+		return "", "", false
+	}
+	if problem := checkBucketName(s); problem != "" {
+		l.errorf(rng, "Invalid bucket name", "%s", problem)
+		return "", "", false
+	}
+	return s, l.presignDeployment(d), true
+}
+
+// presignDeployment is the deployment of a presign whose bucket is given by name: the minio
+// argument, else the deployment of the signing endpoint, else the only minio block.
+func (l *loader) presignDeployment(d *presignDecl) string {
+	switch {
+	case d.deployment != "":
+		return d.deployment
+	case d.signer != "":
+		for _, s := range l.signers {
+			if s.name == d.signer {
+				return s.deployment
+			}
+		}
+		return ""
+	case len(l.minios) == 1:
+		return l.minios[0].name
+	case !d.refsOK:
+		return ""
+	}
+	return l.deploymentRef(nil, nil, d.block) // reports the missing minio argument
+}
+
+func isBucketMap(ty cty.Type) bool {
+	attrs := ty.AttributeTypes()
+	if len(attrs) == 0 {
+		return false
+	}
+	for _, at := range attrs {
+		if !at.Equals(bucketObjectType) {
+			return false
+		}
+	}
+	return true
+}
+
+// objectKey checks an object key or key prefix.
+func (l *loader) objectKey(key string, attr *hcl.Attribute) string {
+	switch {
+	case key == "" && attr.Name == "key":
+		l.errorf(attr.Expr.Range(), "Invalid presign key", "The key is empty; write the object's key, like \"runs/42/output.tar.gz\".")
+	case len(key) > MaxKeyLength:
+		l.errorf(attr.Expr.Range(), "Invalid presign key", "The %s is %d bytes long; an object key is at most %d bytes.", attr.Name, len(key), MaxKeyLength)
+	}
+	return key
+}
+
+// sign mints the URL of p through Options.Presign and puts it into obj.
+func (l *loader) sign(p *Presign, obj map[string]cty.Value) {
+	dep := l.deployments[p.Deployment]
+	if dep == nil || !dep.Creds.Known {
+		return
+	}
+	var se *SigningEndpoint
+	if p.Endpoint != "" {
+		if se = l.signing[p.Endpoint]; se == nil || !se.Creds.Known {
+			return
+		}
+	}
+	now := l.opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	res, err := l.opts.Presign(PresignRequest{Presign: p, Deployment: dep, Endpoint: se, Now: now})
+	if err != nil {
+		l.errorf(p.DeclRange, "Failed to presign", "Could not sign %s: %s.", p.Address, err.Error())
+		return
+	}
+	obj["url"] = cty.StringVal(res.URL)
+	obj["expires_at"] = cty.StringVal(res.ExpiresAt.UTC().Format(time.RFC3339))
+	if p.Method == "POST" {
+		fields := make(map[string]cty.Value, len(res.FormFields))
+		for k, v := range res.FormFields {
+			fields[k] = cty.StringVal(v)
+		}
+		if len(fields) == 0 {
+			obj["form_fields"] = cty.MapValEmpty(cty.String)
+		} else {
+			obj["form_fields"] = cty.MapVal(fields)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

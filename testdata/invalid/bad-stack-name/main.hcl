@@ -1,0 +1,3 @@
+bucketform {
+  stack = "Bit Flow" # ERROR: Invalid stack name
+}

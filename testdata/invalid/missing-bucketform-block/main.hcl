@@ -1,0 +1,3 @@
+minio "main" { # ERROR: Missing bucketform block
+  endpoint = "minio:9000"
+}

@@ -1,0 +1,2 @@
+bucketform { # ERROR: Missing required argument
+}

@@ -1,0 +1,14 @@
+bucketform {
+  stack = "test"
+}
+
+minio "main" {
+  endpoint = "minio:9000"
+}
+
+bucket "data" {
+  policy = jsonencode({ # ERROR: Policy resource of another bucket
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = "*", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::other/*"] }]
+  })
+}

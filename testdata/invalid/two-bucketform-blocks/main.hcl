@@ -1,0 +1,9 @@
+bucketform {
+  stack = "test"
+}
+
+minio "main" {
+  endpoint = "minio:9000"
+}
+
+bucket "data" {}

@@ -1,0 +1,3 @@
+bucketform { # ERROR: Duplicate bucketform block
+  stack = "other"
+}

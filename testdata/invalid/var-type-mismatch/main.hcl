@@ -1,0 +1,12 @@
+bucketform {
+  stack = "test"
+}
+
+minio "main" {
+  endpoint = "minio:9000"
+}
+
+variable "replicas" {
+  type    = number
+  default = 1
+}
