@@ -37,6 +37,8 @@ type Plan struct {
 	Stack string
 	// Destroy is set for a plan made with -destroy.
 	Destroy bool
+	// Targets are the -target addresses the plan is limited to; empty for a whole plan.
+	Targets []string
 	// Changes holds one entry per bucket considered, no-ops included, sorted by address.
 	Changes []Change
 	// Refusals lists everything that will not be done. A plan with refusals is not applied.
