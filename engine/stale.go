@@ -39,6 +39,13 @@ func (e *Engine) Reread(ctx context.Context, snap *Snapshot) (*Snapshot, error) 
 	if err := e.runReads(ctx, jobs); err != nil {
 		return nil, err
 	}
+	// A deployment the configuration declares and the plan does not concern (a minio block
+	// added since the plan was made) gets an empty snapshot: the plan changes nothing there.
+	for _, dep := range e.deployments {
+		if now.Deployments[dep.name] == nil {
+			now.Deployments[dep.name] = &DeploymentSnapshot{Endpoint: dep.client.Endpoint(), Live: map[string]model.Live{}}
+		}
+	}
 	now.ReadAt = time.Now().UTC()
 	return now, nil
 }

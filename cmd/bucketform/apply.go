@@ -73,6 +73,11 @@ func runApply(u *ui, args []string) int {
 			return ev.fail("%v", err)
 		}
 		f.targets, f.destroy = pf.Targets, pf.Destroy
+		if info, err := os.Stat(pf.Dir); err != nil || !info.IsDir() {
+			return ev.fail("the plan %s was made from the configuration in %s, which is not a directory here\n\n"+
+				"  apply reads the credentials of the plan's minio blocks from that configuration: apply the plan\n"+
+				"  from a checkout at the same path (CI: the same job layout), or make a new plan here.", target, pf.Dir)
+		}
 		if cfg, ok = loadConfig(u, pf.Dir, config.Options{Vars: f.vars.sources}); !ok {
 			return exitError
 		}
@@ -89,7 +94,11 @@ func runApply(u *ui, args []string) int {
 		}
 		defer unlock()
 		ctx = cancelOn(ctx, lost)
+		collectConfigGarbage()
+		progress := newProgressLine(u)
+		e.SetProgress(progress.update)
 		now, err := e.Reread(ctx, pf.Snapshot)
+		progress.clear()
 		if err != nil {
 			return ev.fail("%v", err)
 		}
@@ -112,6 +121,7 @@ func runApply(u *ui, args []string) int {
 		}
 		defer unlock()
 		ctx = cancelOn(ctx, lost)
+		collectConfigGarbage()
 		progress := newProgressLine(u)
 		e.SetProgress(progress.update)
 		var err error
@@ -119,6 +129,9 @@ func runApply(u *ui, args []string) int {
 		progress.clear()
 		if err != nil {
 			return ev.fail("%v", err)
+		}
+		if !targetsMatch(u, e, snap) {
+			return exitError
 		}
 		p = e.Plan(snap)
 	}
@@ -150,8 +163,7 @@ func runApply(u *ui, args []string) int {
 	progress := newProgressLine(u)
 	e.SetProgress(progress.update)
 	report, err := e.Apply(ctx, p, snap, func(r engine.Result) {
-		progress.clear()
-		ev.change(r)
+		progress.print(func() { ev.change(r) })
 	})
 	progress.clear()
 	if err != nil {
@@ -182,8 +194,9 @@ func planMismatch(pf *planfile.File, cfg *config.Config) string {
 		for _, cd := range cfg.Deployments {
 			if cd.Name == name {
 				found = true
-				if cd.Endpoint != d.Endpoint || cd.Secure != d.Secure {
-					return fmt.Sprintf("the plan was made against minio %q at %s, but the configuration now points it at %s", name, d.Endpoint, cd.Endpoint)
+				if cd.Endpoint != d.Endpoint || cd.Secure != d.Secure || cd.Region != d.Region {
+					return fmt.Sprintf("the plan was made against minio %q at %s, but the configuration now points it at %s",
+						name, deploymentString(d.Endpoint, d.Secure, d.Region), deploymentString(cd.Endpoint, cd.Secure, cd.Region))
 				}
 			}
 		}
@@ -192,6 +205,15 @@ func planMismatch(pf *planfile.File, cfg *config.Config) string {
 		}
 	}
 	return ""
+}
+
+// deploymentString describes a deployment's endpoint for a message.
+func deploymentString(endpoint string, secure bool, region string) string {
+	scheme := "http"
+	if secure {
+		scheme = "https"
+	}
+	return fmt.Sprintf("%s://%s (region %s)", scheme, endpoint, region)
 }
 
 // cancelOn returns a context cancelled when lost is closed (the lease was lost).

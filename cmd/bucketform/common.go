@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/zclconf/go-cty/cty"
@@ -83,3 +84,10 @@ func newEngine(ctx context.Context, u *ui, cfg *config.Config, f *engineFlags, o
 	}
 	return e, true
 }
+
+// collectConfigGarbage runs the garbage collector once the engine is built and the
+// configuration dropped, before the servers are read. Without it the heap may grow to twice
+// its size at the end of loading (the collector's goal after its last run during loading)
+// before the next collection: for 10,000 buckets, some 50 MiB more resident memory, against a
+// collection that takes milliseconds.
+func collectConfigGarbage() { runtime.GC() }

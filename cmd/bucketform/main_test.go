@@ -166,6 +166,19 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 				ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 			}
 		},
+		// mode PERM FILE: FILE's permission bits are exactly PERM (octal, e.g. 0600).
+		"mode": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 2 {
+				ts.Fatalf("usage: mode PERM FILE")
+			}
+			want, err := strconv.ParseUint(args[0], 8, 32)
+			ts.Check(err)
+			info, err := os.Stat(ts.MkAbs(args[1]))
+			ts.Check(err)
+			if got := uint64(info.Mode().Perm()); (got == want) == neg {
+				ts.Fatalf("%s has mode %#o, want %s%#o", args[1], got, map[bool]string{true: "not ", false: ""}[neg], want)
+			}
+		},
 		// synced [DIR]: a plan of DIR finds nothing to do (exit 0 with -detailed-exitcode).
 		"synced": func(ts *testscript.TestScript, neg bool, args []string) {
 			dir := "."

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/bucketform/bucketform/config"
@@ -11,7 +14,7 @@ import (
 	"github.com/bucketform/bucketform/engine/render"
 )
 
-func runPlan(u *ui, args []string) int {
+func runPlan(u *ui, args []string) (code int) {
 	var (
 		f            engineFlags
 		out          string
@@ -22,10 +25,10 @@ func runPlan(u *ui, args []string) int {
 	)
 	fs := newFlagSet("plan", "plan [DIR] [options]", u.stderr)
 	f.register(fs)
-	fs.StringVar(&out, "out", "", "write the plan to this file, for `apply PLANFILE`")
+	fs.StringVar(&out, "out", "", "write the plan to this file (mode 0600), for `apply PLANFILE` and `show`")
 	fs.BoolVar(&asJSON, "json", false, "print the plan as one JSON document")
 	fs.BoolVar(&asMarkdown, "markdown", false, "print the plan as Markdown, for a pull request comment or a CI job summary")
-	fs.BoolVar(&detailedExit, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are")
+	fs.BoolVar(&detailedExit, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on an error or a refusal")
 	fs.BoolVar(&noColor, "no-color", false, "do not colour the output")
 	dir, code, ok := parseDir(u, fs, args)
 	if !ok {
@@ -38,18 +41,31 @@ func runPlan(u *ui, args []string) int {
 	if noColor {
 		u.color = false
 	}
+	if out != "" {
+		// A plan that fails writes no plan file, and leaves no earlier one at -out either: a
+		// CI job must not pick up a plan file of an earlier run as if it were this one's.
+		defer func() {
+			if code == exitError {
+				removeOldPlanFile(u, out)
+			}
+		}()
+	}
 	ctx, cancel := signalContext()
 	defer cancel()
 	e, outputs, header, ok := preparePlan(ctx, u, dir, &f, out != "")
 	if !ok {
 		return exitError
 	}
+	collectConfigGarbage()
 	progress := newProgressLine(u)
 	e.SetProgress(progress.update)
 	snap, err := e.Refresh(ctx)
 	progress.clear()
 	if err != nil {
 		u.errorf("%v", err)
+		return exitError
+	}
+	if !targetsMatch(u, e, snap) {
 		return exitError
 	}
 	p := e.Plan(snap)
@@ -75,7 +91,7 @@ func runPlan(u *ui, args []string) int {
 			u.errorf("write the plan file: %v", err)
 			return exitError
 		}
-		if !asJSON {
+		if !asJSON && !asMarkdown {
 			fmt.Fprintf(u.stderr, "\nSaved the plan to %s. Apply exactly this plan with:\n  bucketform apply %s\n", out, out)
 		}
 	}
@@ -83,6 +99,34 @@ func runPlan(u *ui, args []string) int {
 		return exitChanges
 	}
 	return exitOK
+}
+
+// targetsMatch reports whether every -target selects a bucket, and says which do not.
+func targetsMatch(u *ui, e *engine.Engine, snap *engine.Snapshot) bool {
+	bad := e.UnmatchedTargets(snap)
+	if len(bad) == 0 {
+		return true
+	}
+	u.errorf("-target %s selects no bucket: the configuration declares none at that address and the stack owns none",
+		strings.Join(bad, ", -target "))
+	u.hint(`addresses look like bucket.NAME, or bucket.NAME["KEY"] for one instance of a for_each block`)
+	return false
+}
+
+// removeOldPlanFile removes the plan file an earlier plan left at path. Anything that is not a
+// bucketform plan file is left alone.
+func removeOldPlanFile(u *ui, path string) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	if _, err := planfile.Read(path); err != nil {
+		return
+	}
+	if err := os.Remove(path); err != nil {
+		u.errorf("remove the earlier plan file %s: %v", path, err)
+		return
+	}
+	fmt.Fprintf(u.stderr, "Removed the earlier plan file %s: no plan was saved by this run.\n", path)
 }
 
 // preparePlan loads the configuration in dir and builds the engine, the outputs to show and,

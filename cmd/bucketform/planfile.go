@@ -32,7 +32,7 @@ func planFileHeader(cfg *config.Config, dir string, opts engine.Options) (*planf
 		f.Deployments[d.Name] = planfile.Deployment{Endpoint: d.Endpoint, Secure: d.Secure, Region: d.Region}
 	}
 	for _, o := range cfg.Outputs {
-		f.Outputs = append(f.Outputs, planfile.Output{Name: o.Name, Sensitive: o.Sensitive})
+		f.Outputs = append(f.Outputs, planfile.Output{Name: o.Name, Sensitive: o.Sensitive, Known: o.Value.IsWhollyKnown()})
 	}
 	return f, nil
 }

@@ -5,10 +5,12 @@
 package planfile
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/bucketform/bucketform/engine"
@@ -44,27 +46,50 @@ type Deployment struct {
 	Region   string `json:"region"`
 }
 
-// Output is an output's name and whether it is sensitive.
+// Output is an output's name, whether it is sensitive and whether its value was known when the
+// plan was made; never its value.
 type Output struct {
 	Name      string `json:"name"`
 	Sensitive bool   `json:"sensitive"`
+	Known     bool   `json:"known"`
 }
 
-// Write saves f to path with mode 0600 (an existing file is replaced and its mode tightened).
-func Write(path string, f *File) error {
+// Write saves f to path with mode 0600. The file is written next to path and renamed over it,
+// so an existing file is replaced whole (its wider mode with it) and a reader never sees half a
+// plan.
+func Write(path string, f *File) (err error) {
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return fmt.Errorf("%s is a directory", path)
+	}
 	f.FormatVersion = FormatVersion
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
 		return err
 	}
-	if err := os.Chmod(tmp, 0o600); err != nil {
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	// CreateTemp makes the file with mode 0600; Chmod makes sure of it whatever the umask.
+	if err := tmp.Chmod(0o600); err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 // Read loads a plan file.
@@ -73,9 +98,25 @@ func Read(path string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	var f File
-	if err := json.Unmarshal(data, &f); err != nil {
+	var version struct {
+		FormatVersion string `json:"format_version"`
+	}
+	if err := json.Unmarshal(data, &version); err != nil {
 		return nil, fmt.Errorf("%s is not a bucketform plan file: %v", path, err)
+	}
+	if version.FormatVersion == "" {
+		return nil, fmt.Errorf("%s is not a bucketform plan file: it has no format_version", path)
+	}
+	if version.FormatVersion != FormatVersion {
+		return nil, fmt.Errorf("%s has plan format %q; this bucketform reads %q: make the plan again with this version", path, version.FormatVersion, FormatVersion)
+	}
+	// Unknown fields are an error: a plan written by a bucketform whose plan model differs (a
+	// field renamed or removed) must not be read with zero values where it had data.
+	var f File
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%s cannot be read by this bucketform (%s): make the plan again with this version", path, err)
 	}
 	if f.FormatVersion != FormatVersion {
 		return nil, fmt.Errorf("%s has plan format %q; this bucketform reads %q: make the plan again with this version", path, f.FormatVersion, FormatVersion)

@@ -78,6 +78,10 @@ func WritePlan(w io.Writer, p *plan.Plan, outputs []Output, st Style) {
 			multiDeployment = true
 		}
 	}
+	if note := targetsNote(p); note != "" {
+		fmt.Fprintln(w, st.bold("Note:")+" "+note)
+		fmt.Fprintln(w)
+	}
 	if len(changes) > 0 {
 		fmt.Fprintln(w, "bucketform will perform the following actions:")
 		fmt.Fprintln(w)
@@ -93,7 +97,7 @@ func WritePlan(w io.Writer, p *plan.Plan, outputs []Output, st Style) {
 		}
 		fmt.Fprintln(w)
 	}
-	if p.HasChanges() {
+	if p.HasChanges() && !p.Destroy {
 		writeOutputs(w, outputs, "Outputs:")
 	}
 	fmt.Fprintln(w, st.bold(planLineFor(p.Summary(), len(p.Refusals) > 0)))
@@ -123,6 +127,8 @@ func writeChange(w io.Writer, c plan.Change, multiDeployment bool, st Style) {
 		switch {
 		case c.Action == plan.Create:
 			fmt.Fprintf(w, "      %s %-*s = %s\n", st.symbol(plan.Create), width, d.Key, d.After)
+		case c.Action == plan.Delete:
+			fmt.Fprintf(w, "      %s %-*s = %s\n", st.symbol(plan.Delete), width, d.Key, d.Before)
 		case d.Changed:
 			suffix := ""
 			if d.Reset {
@@ -138,7 +144,11 @@ func writeChange(w io.Writer, c plan.Change, multiDeployment bool, st Style) {
 		}
 	}
 	if hidden > 0 {
-		fmt.Fprintf(w, "        # (%d unchanged attributes hidden)\n", hidden)
+		noun := "attributes"
+		if hidden == 1 {
+			noun = "attribute"
+		}
+		fmt.Fprintf(w, "        # (%d unchanged %s hidden)\n", hidden, noun)
 	}
 	fmt.Fprintln(w, "    }")
 	fmt.Fprintln(w)
@@ -179,8 +189,19 @@ func OutputPlaceholder(o Output) string {
 		return "(sensitive)"
 	case !o.Known:
 		return "(known after output)"
+	case o.Value == nil:
+		return "(not stored in plan files)"
 	}
 	return string(o.Value)
+}
+
+// targetsNote says what a plan limited by -target leaves out, or "" for a whole plan.
+func targetsNote(p *plan.Plan) string {
+	if len(p.Targets) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("-target limits this plan to %s. Other buckets were not read, so it does not show whether they drifted.",
+		strings.Join(p.Targets, ", "))
 }
 
 // WriteOutputs lists outputs after an apply.

@@ -4,7 +4,6 @@
 package render
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -30,64 +29,14 @@ func attrKey(a model.Attr, b *model.Bucket) string {
 	return string(a)
 }
 
-// BucketJSON returns the JSON value of a bucket's attributes, as `before` and `after` show it:
-// only the attributes the change concerns, plus the name.
-func BucketJSON(b *model.Bucket) map[string]any {
-	if b == nil {
-		return nil
-	}
-	out := map[string]any{"name": b.Name}
-	for _, a := range b.Attrs.Sorted() {
-		switch a {
-		case model.AttrPolicy:
-			name := policy.Name(b.Policy, b.Name)
-			out["anonymous"] = name
-			if name == policy.Custom {
-				out["policy"] = json.RawMessage(b.Policy.JSON())
-			}
-		case model.AttrVersioning:
-			out["versioning"] = b.Versioning.Display()
-		case model.AttrQuota:
-			if b.Quota == 0 {
-				out["quota"] = nil
-			} else {
-				out["quota"] = b.Quota
-			}
-		case model.AttrTags:
-			tags := map[string]string{}
-			for k, v := range b.Tags {
-				tags[k] = v
-			}
-			out["tags"] = tags
-		case model.AttrObjectLock:
-			out["object_lock"] = b.ObjectLock
-		case model.AttrLifecycle:
-			rules := []map[string]any{}
-			for _, r := range model.SortLifecycle(b.Lifecycle) {
-				rule := map[string]any{"id": r.ID, "prefix": r.Prefix, "enabled": !r.Disabled}
-				if r.ExpirationDays > 0 {
-					rule["expiration_days"] = r.ExpirationDays
-				}
-				if r.NoncurrentExpirationDays > 0 {
-					rule["noncurrent_expiration_days"] = r.NoncurrentExpirationDays
-				}
-				if r.Unsupported != "" {
-					rule["unsupported"] = r.Unsupported
-				}
-				rules = append(rules, rule)
-			}
-			out["lifecycle_rules"] = rules
-		}
-	}
-	return out
-}
-
 // AttrDiff is one attribute line of a change: its key, before and after values for display, and
 // detail lines (policy grants, tag keys, lifecycle rules) that say exactly what differs.
 type AttrDiff struct {
-	Key     string
-	Before  string // "" when the attribute is being set on a new bucket
-	After   string // "" on a delete
+	Key    string
+	Before string // "" when the attribute is being set on a new bucket
+	After  string // "" on a delete
+	// Changed is set when the attribute is written; never on a delete, where the whole bucket
+	// goes.
 	Changed bool
 	Reset   bool
 	Details []string
@@ -103,7 +52,14 @@ func Diffs(c plan.Change) []AttrDiff {
 		}
 		return out
 	case plan.Delete:
-		return nil
+		// Shown as what is removed: the attributes that were read of the live bucket.
+		if c.Before == nil {
+			return nil
+		}
+		for _, a := range c.Before.Attrs.Sorted() {
+			out = append(out, AttrDiff{Key: attrKey(a, c.Before), Before: display(a, c.Before)})
+		}
+		return out
 	}
 	writes := map[model.Attr]plan.Write{}
 	for _, w := range c.Writes {
