@@ -84,19 +84,32 @@ func (u *ui) confirm(question string) (bool, error) {
 	return strings.TrimSpace(line) == "yes", nil
 }
 
-// progressLine shows "Reading buckets: N of M" on stderr for refreshes and applies that take
-// longer than a couple of seconds, on a terminal only.
+// progressLine shows "Reading buckets: N of M" or "Applying changes: N of M" on stderr while a
+// refresh or an apply runs, once it has taken longer than progressDelay, and only when stderr
+// is a terminal: logs, pipes and CI never see it. It is redrawn at most every
+// progressInterval. Lines printed while it shows (an apply's line per change) go above it.
 type progressLine struct {
-	u       *ui
+	w       io.Writer
+	enabled bool // stderr is a terminal
+	above   bool // stdout is the terminal too: clear the line before printing on stdout
+	now     func() time.Time
 	start   time.Time
-	mu      sync.Mutex
-	last    engine.Progress
-	shown   bool
-	enabled bool
+
+	mu    sync.Mutex
+	last  engine.Progress
+	text  string    // the line on the screen, "" when none
+	drawn time.Time // when it was drawn
 }
 
+// The progress line's timing: shown after progressDelay, redrawn at most every
+// progressInterval.
+const (
+	progressDelay    = 2 * time.Second
+	progressInterval = 100 * time.Millisecond
+)
+
 func newProgressLine(u *ui) *progressLine {
-	return &progressLine{u: u, start: time.Now(), enabled: isTerminal(u.stderr)}
+	return &progressLine{w: u.stderr, enabled: isTerminal(u.stderr), above: isTerminal(u.stdout), now: time.Now, start: time.Now()}
 }
 
 // update is the engine's progress callback.
@@ -106,26 +119,44 @@ func (p *progressLine) update(pr engine.Progress) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	now := time.Now()
-	if now.Sub(p.start) < 2*time.Second || (pr.Done != pr.Total && p.shown && pr.Done%50 != 0) {
-		p.last = pr
+	p.last = pr
+	now := p.now()
+	if now.Sub(p.start) < progressDelay || (p.text != "" && now.Sub(p.drawn) < progressInterval) {
 		return
 	}
+	p.draw(now)
+}
+
+func (p *progressLine) draw(now time.Time) {
 	verb := "Reading buckets"
-	if pr.Phase == "apply" {
+	if p.last.Phase == "apply" {
 		verb = "Applying changes"
 	}
-	fmt.Fprintf(p.u.stderr, "\r%s: %d of %d", verb, pr.Done, pr.Total)
-	p.shown = true
-	p.last = pr
+	p.text = fmt.Sprintf("%s: %d of %d", verb, p.last.Done, p.last.Total)
+	p.drawn = now
+	fmt.Fprintf(p.w, "\r\x1b[K%s", p.text)
+}
+
+// print runs f, which prints a line on stdout, with the progress line cleared first and drawn
+// again after when both share the terminal.
+func (p *progressLine) print(f func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.text == "" || !p.above {
+		f()
+		return
+	}
+	fmt.Fprint(p.w, "\r\x1b[K")
+	f()
+	p.draw(p.now())
 }
 
 // clear ends the progress line so the next output starts on a fresh line.
 func (p *progressLine) clear() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.shown {
-		fmt.Fprint(p.u.stderr, "\r\x1b[K")
-		p.shown = false
+	if p.text != "" {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.text = ""
 	}
 }
