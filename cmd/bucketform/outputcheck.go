@@ -4,21 +4,40 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/bucketform/bucketform/config"
 	"github.com/bucketform/bucketform/engine/presign"
 )
 
-// runOutputCheck proves, for every presign block, that a URL signed for its signing endpoint
-// reaches MinIO with its host and path unaltered. It prints one line per URL on stderr (the
-// URLs themselves are secrets and are not printed).
+// checkParallelism is how many HEAD requests output -check has in flight at once.
+const checkParallelism = 8
+
+// runOutputCheck proves, for every presign instance, that a URL signed for its signing
+// endpoint reaches MinIO with its host and path unaltered. It prints one line per instance on
+// stderr, in configuration order (the URLs themselves are secrets and are not printed), and
+// exits 1 when any fails.
 func runOutputCheck(u *ui, cfg *config.Config, signer *presign.Signer) int {
+	if len(cfg.Presigns) == 0 {
+		fmt.Fprintln(u.stderr, "No presign blocks: nothing to check.")
+		return exitOK
+	}
 	client := &http.Client{Timeout: 10 * time.Second}
+	results := make([]presign.CheckResult, len(cfg.Presigns))
+	sem := make(chan struct{}, checkParallelism)
+	var wg sync.WaitGroup
+	for i, p := range cfg.Presigns {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			results[i] = signer.Check(context.Background(), client, presignRequest(cfg, p))
+		}()
+	}
+	wg.Wait()
 	failed := 0
-	for _, p := range cfg.Presigns {
-		req := presignRequest(cfg, p)
-		res := signer.Check(context.Background(), client, req)
+	for _, res := range results {
 		mark := "ok  "
 		if !res.OK {
 			mark = "FAIL"
@@ -27,7 +46,8 @@ func runOutputCheck(u *ui, cfg *config.Config, signer *presign.Signer) int {
 		fmt.Fprintf(u.stderr, "%s %s: %s\n", mark, res.Address, res.Message)
 	}
 	if failed > 0 {
-		u.errorf("%d of %d presigned URLs do not reach MinIO unaltered", failed, len(cfg.Presigns))
+		u.errorf("%d of %d presigned URLs do not reach MinIO unaltered", failed, len(results))
+		u.hint("a presigned URL only works at the exact host it was signed for, and only when the request reaches MinIO with that Host header and path; see docs/presign.md")
 		return exitError
 	}
 	return exitOK
@@ -41,9 +61,11 @@ func presignRequest(cfg *config.Config, p *config.Presign) config.PresignRequest
 			req.Deployment = d
 		}
 	}
-	for _, ep := range cfg.SigningEndpoints {
-		if ep.Name == p.Endpoint {
-			req.Endpoint = ep
+	if p.Endpoint != "" {
+		for _, ep := range cfg.SigningEndpoints {
+			if ep.Name == p.Endpoint {
+				req.Endpoint = ep
+			}
 		}
 	}
 	return req
