@@ -113,6 +113,11 @@ func (l *loader) ref(n *node, t hcl.Traversal, sc scope) bool {
 			known = true
 		}
 	}
+	if !known && root == "filename" {
+		l.errorf(rng, "Invalid reference",
+			"${filename} in a string is an HCL template reference. For the file name a browser fills in on a POST upload, write $${filename} — or better, set key_prefix and leave the name out: the form's key field is the prefix followed by ${filename}.")
+		return false
+	}
 	if !known {
 		l.errorf(rng, "Invalid reference",
 			"%q is not something a reference can start with. References look like var.NAME, local.NAME, minio.NAME, signing_endpoint.NAME, bucket.NAME, presign.NAME, output.NAME or each.key.%s",

@@ -232,6 +232,17 @@ func (l *loader) evalPresignInstance(d *presignDecl, in instance) (*Presign, cty
 	if methodKnown && p.Method != "POST" {
 		obj["form_fields"] = cty.MapValEmpty(cty.String)
 	}
+	if complete && l.errorCount() == errorsBefore {
+		if err := CheckPresignKeys(p); err != nil {
+			rng := d.block.DefRange
+			if a := d.attrs["key"]; a != nil {
+				rng = a.Expr.Range()
+			} else if a := d.attrs["key_prefix"]; a != nil {
+				rng = a.Expr.Range()
+			}
+			l.errorf(rng, "Invalid presign key", "%s.", strings.TrimSuffix(err.Error(), "."))
+		}
+	}
 	// The count of diagnostics tells whether this instance reported an error: with
 	// Options.Presign set, instances are evaluated one after the other (see eachInstance).
 	if complete && l.opts.Presign != nil && l.errorCount() == errorsBefore {
