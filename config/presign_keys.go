@@ -61,4 +61,3 @@ func keyProblem(key string, prefix bool) string {
 	}
 	return ""
 }
-
