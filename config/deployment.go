@@ -266,3 +266,28 @@ func knownBool(b bool, ok bool) cty.Value {
 	}
 	return cty.BoolVal(b)
 }
+
+// checkDeploymentsDistinct refuses two minio blocks for one server: each keeps the stack's
+// ownership index there, so each would take the other's buckets for owned-but-undeclared ones
+// (and they would wait on each other's lease).
+func (l *loader) checkDeploymentsDistinct() {
+	seen := map[string]string{}
+	for _, d := range l.minios {
+		dep := l.deployments[d.name]
+		if dep == nil || dep.Endpoint == "" {
+			continue
+		}
+		key := strings.ToLower(dep.Endpoint)
+		if first, dup := seen[key]; dup {
+			rng := d.block.DefRange
+			if a := d.attrs["endpoint"]; a != nil {
+				rng = a.Expr.Range()
+			}
+			l.errorf(rng, "Two minio blocks for one server",
+				"minio.%s and minio.%s both point at %s. One server is one minio block: the stack's ownership index lives on the server, so two blocks would each see the other's buckets as no longer declared. Declare every bucket of that server with one minio block.",
+				first, d.name, dep.Endpoint)
+			continue
+		}
+		seen[key] = d.name
+	}
+}

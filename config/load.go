@@ -115,6 +115,7 @@ func (l *loader) load() {
 	l.evaluate()
 	l.checkBuckets()
 	l.checkRemoved()
+	l.checkDeploymentsDistinct()
 	l.collect()
 }
 
