@@ -10,7 +10,7 @@ import (
 )
 
 // FormatVersion is the version of the JSON plan document. It changes only when a key changes
-// meaning or disappears; new keys may be added within a version. docs/ci.md describes every key.
+// meaning or disappears; new keys may be added within a version. the README (section "CI") describes every key.
 const FormatVersion = "1"
 
 // Output is an output as plans show it: never its value when it is sensitive or not yet known.

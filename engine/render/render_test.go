@@ -211,7 +211,7 @@ func TestNoChanges(t *testing.T) {
 	}
 }
 
-// TestJSONSchema pins the keys of the JSON plan: the spec's keys and the ones docs/ci.md
+// TestJSONSchema pins the keys of the JSON plan: the spec's keys and the ones the README (section "CI")
 // documents, no more and no fewer. A new key is a deliberate change to this test and the docs.
 func TestJSONSchema(t *testing.T) {
 	var buf bytes.Buffer
