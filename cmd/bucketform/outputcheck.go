@@ -47,7 +47,7 @@ func runOutputCheck(u *ui, cfg *config.Config, signer *presign.Signer) int {
 	}
 	if failed > 0 {
 		u.errorf("%d of %d presigned URLs do not reach MinIO unaltered", failed, len(results))
-		u.hint("a presigned URL only works at the exact host it was signed for, and only when the request reaches MinIO with that Host header and path; see "Presigned URLs for the public host" in the README")
+		u.hint("a presigned URL only works at the exact host it was signed for, and only when the request reaches MinIO with that Host header and path; see the README, section Presigned URLs for the public host")
 		return exitError
 	}
 	return exitOK
