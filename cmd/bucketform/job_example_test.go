@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minio/madmin-go/v3"
-
 	"github.com/bucketform/bucketform/engine/miniotest"
 )
 
@@ -92,16 +90,7 @@ func TestExampleJobConverges(t *testing.T) {
 	}
 	accessKey := str(get(secret.m, "stringData.access-key"))
 	secretKey := str(get(secret.m, "stringData.secret-key"))
-	adm := srv.Admin(t)
-	if err := adm.AddCannedPolicy(ctx, "bucketform", policy); err != nil {
-		t.Fatal(err)
-	}
-	if err := adm.AddUser(ctx, accessKey, secretKey); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := adm.AttachPolicy(ctx, madmin.PolicyAssociationReq{Policies: []string{"bucketform"}, User: accessKey}); err != nil {
-		t.Fatal(err)
-	}
+	srv.AddUser(t, accessKey, secretKey, "bucketform", policy)
 	srv.Stop()
 
 	// The container's environment: literal values as they are, Secret references resolved.

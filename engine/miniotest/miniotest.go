@@ -372,3 +372,28 @@ func Prepare(dir string, opts ...Option) (*Server, error) {
 
 // Log returns what the server printed.
 func (s *Server) Log() string { return s.log.String() }
+
+// AddUser creates a user with exactly the policy document policyJSON (named policyName). A
+// policy just added is not always attachable at once on a busy server (IAM changes propagate
+// asynchronously), so attaching is retried for up to five seconds.
+func (s *Server) AddUser(t testing.TB, accessKey, secretKey, policyName string, policyJSON []byte) {
+	t.Helper()
+	ctx := context.Background()
+	adm := s.Admin(t)
+	if err := adm.AddCannedPolicy(ctx, policyName, policyJSON); err != nil {
+		t.Fatalf("add policy %s: %v", policyName, err)
+	}
+	if err := adm.AddUser(ctx, accessKey, secretKey); err != nil {
+		t.Fatalf("add user %s: %v", accessKey, err)
+	}
+	for attempt := 0; ; attempt++ {
+		_, err := adm.AttachPolicy(ctx, madmin.PolicyAssociationReq{Policies: []string{policyName}, User: accessKey})
+		if err == nil {
+			return
+		}
+		if attempt == 50 {
+			t.Fatalf("attach policy %s to %s: %v", policyName, accessKey, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -341,20 +341,10 @@ func TestPostPolicyUpload(t *testing.T) {
 // restrictedUser creates a user whose only right is s3:PutObject under BUCKET/runs/.
 func restrictedUser(t *testing.T, w *world, bucket string) config.Credentials {
 	t.Helper()
-	ctx := context.Background()
-	adm := w.srv.Admin(t)
 	user := "uploader-" + fmt.Sprint(bucketSeq)
 	creds := config.Credentials{AccessKey: user, SecretKey: user + "-secret-key", Known: true}
-	if err := adm.AddUser(ctx, creds.AccessKey, creds.SecretKey); err != nil {
-		t.Fatal(err)
-	}
 	doc := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:PutObject"],"Resource":["arn:aws:s3:::%s/runs/*"]}]}`, bucket)
-	if err := adm.AddCannedPolicy(ctx, "put-runs-"+bucket, []byte(doc)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := adm.AttachPolicy(ctx, madmin.PolicyAssociationReq{Policies: []string{"put-runs-" + bucket}, User: creds.AccessKey}); err != nil {
-		t.Fatal(err)
-	}
+	w.srv.AddUser(t, creds.AccessKey, creds.SecretKey, "put-runs-"+bucket, []byte(doc))
 	return creds
 }
 
