@@ -52,89 +52,17 @@ func runApply(u *ui, args []string) int {
 	ctx, cancel := signalContext()
 	defer cancel()
 
-	var (
-		// cfg is not used after the engine is built: the engine keeps what it needs, and the
-		// rest of a large configuration need not stay in memory through refresh and apply.
-		cfg     *config.Config
-		outputs []render.Output
-		e       *engine.Engine
-		p       *plan.Plan
-		snap    *engine.Snapshot
-		unlock  func()
-		saved   bool
-	)
+	var run *applyRun
 	if savedPlan {
-		saved = true
-		if len(f.targets) > 0 || f.destroy {
-			return ev.fail("-target and -destroy cannot be used with a saved plan: they were fixed when the plan was made")
-		}
-		pf, err := planfile.Read(target)
-		if err != nil {
-			return ev.fail("%v", err)
-		}
-		f.targets, f.destroy = pf.Targets, pf.Destroy
-		if info, err := os.Stat(pf.Dir); err != nil || !info.IsDir() {
-			return ev.fail("the plan %s was made from the configuration in %s, which is not a directory here\n\n"+
-				"  apply reads the credentials of the plan's minio blocks from that configuration: apply the plan\n"+
-				"  from a checkout at the same path (CI: the same job layout), or make a new plan here.", target, pf.Dir)
-		}
-		if cfg, ok = loadConfig(u, pf.Dir, config.Options{Vars: f.vars.sources}); !ok {
-			return exitError
-		}
-		outputs = planOutputs(cfg)
-		if msg := planMismatch(pf, cfg); msg != "" {
-			return ev.fail("%s", msg)
-		}
-		if e, ok = newEngine(ctx, u, cfg, &f, ev.wait); !ok {
-			return exitError
-		}
-		var lost <-chan struct{}
-		if unlock, lost, ok = ev.lock(ctx, e, lockTimeout); !ok {
-			return exitError
-		}
-		defer unlock()
-		ctx = cancelOn(ctx, lost)
-		collectConfigGarbage()
-		progress := newProgressLine(u)
-		e.SetProgress(progress.update)
-		now, err := e.Reread(ctx, pf.Snapshot)
-		progress.clear()
-		if err != nil {
-			return ev.fail("%v", err)
-		}
-		if diffs := engine.Differences(pf.Snapshot, now); len(diffs) > 0 {
-			return ev.fail("the saved plan %s is stale: the server changed since it was made, so nothing was applied\n\n%s\n\n  Make a new plan and review it: bucketform plan -out %s",
-				target, joinLines("  - ", strings.Join(diffs, "\n")), target)
-		}
-		p, snap = pf.Plan, now
+		run, code = fromSavedPlan(ctx, u, ev, target, &f, lockTimeout)
 	} else {
-		if cfg, ok = loadConfig(u, target, config.Options{Vars: f.vars.sources}); !ok {
-			return exitError
-		}
-		outputs = planOutputs(cfg)
-		if e, ok = newEngine(ctx, u, cfg, &f, ev.wait); !ok {
-			return exitError
-		}
-		var lost <-chan struct{}
-		if unlock, lost, ok = ev.lock(ctx, e, lockTimeout); !ok {
-			return exitError
-		}
-		defer unlock()
-		ctx = cancelOn(ctx, lost)
-		collectConfigGarbage()
-		progress := newProgressLine(u)
-		e.SetProgress(progress.update)
-		var err error
-		snap, err = e.Refresh(ctx)
-		progress.clear()
-		if err != nil {
-			return ev.fail("%v", err)
-		}
-		if !targetsMatch(u, e, snap) {
-			return exitError
-		}
-		p = e.Plan(snap)
+		run, code = fromConfig(ctx, u, ev, target, &f, lockTimeout)
 	}
+	if run == nil {
+		return code
+	}
+	defer run.unlock()
+	ctx, e, p, snap, outputs, saved := run.ctx, run.engine, run.plan, run.snap, run.outputs, savedPlan
 
 	if !asJSON && !saved {
 		render.WritePlan(u.stdout, p, outputs, render.Style{Color: u.color})
@@ -179,6 +107,106 @@ func runApply(u *ui, args []string) int {
 		render.WriteOutputs(u.stdout, outputs)
 	}
 	return exitOK
+}
+
+// applyRun is what an apply has read before it shows and applies the plan: the engine, the
+// held lease and the plan with the refresh it was checked against.
+type applyRun struct {
+	ctx     context.Context // cancelled when the lease is lost
+	engine  *engine.Engine
+	unlock  func()
+	plan    *plan.Plan
+	snap    *engine.Snapshot
+	outputs []render.Output
+}
+
+// fromConfig plans the configuration in dir under the stack's lease. It returns nil and the
+// exit code when it cannot.
+func fromConfig(ctx context.Context, u *ui, ev *applyEvents, dir string, f *engineFlags, lockTimeout time.Duration) (*applyRun, int) {
+	cfg, ok := loadConfig(u, dir, config.Options{Vars: f.vars.sources})
+	if !ok {
+		return nil, exitError
+	}
+	run, ok := startRun(ctx, u, ev, cfg, f, lockTimeout)
+	if !ok {
+		return nil, exitError
+	}
+	progress := newProgressLine(u)
+	run.engine.SetProgress(progress.update)
+	snap, err := run.engine.Refresh(run.ctx)
+	progress.clear()
+	if err != nil {
+		run.unlock()
+		return nil, ev.fail("%v", err)
+	}
+	if !targetsMatch(u, run.engine, snap) {
+		run.unlock()
+		return nil, exitError
+	}
+	run.plan, run.snap = run.engine.Plan(snap), snap
+	return run, exitOK
+}
+
+// fromSavedPlan reads the plan file at path and checks, under the stack's lease, that the
+// servers still hold what the plan was made against. It returns nil and the exit code when the
+// plan cannot be applied.
+func fromSavedPlan(ctx context.Context, u *ui, ev *applyEvents, path string, f *engineFlags, lockTimeout time.Duration) (*applyRun, int) {
+	if len(f.targets) > 0 || f.destroy {
+		return nil, ev.fail("-target and -destroy cannot be used with a saved plan: they were fixed when the plan was made")
+	}
+	pf, err := planfile.Read(path)
+	if err != nil {
+		return nil, ev.fail("%v", err)
+	}
+	f.targets, f.destroy = pf.Targets, pf.Destroy
+	if info, err := os.Stat(pf.Dir); err != nil || !info.IsDir() {
+		return nil, ev.fail("the plan %s was made from the configuration in %s, which is not a directory here\n\n"+
+			"  apply reads the credentials of the plan's minio blocks from that configuration: apply the plan\n"+
+			"  from a checkout at the same path (CI: the same job layout), or make a new plan here.", path, pf.Dir)
+	}
+	cfg, ok := loadConfig(u, pf.Dir, config.Options{Vars: f.vars.sources})
+	if !ok {
+		return nil, exitError
+	}
+	if msg := planMismatch(pf, cfg); msg != "" {
+		return nil, ev.fail("%s", msg)
+	}
+	run, ok := startRun(ctx, u, ev, cfg, f, lockTimeout)
+	if !ok {
+		return nil, exitError
+	}
+	progress := newProgressLine(u)
+	run.engine.SetProgress(progress.update)
+	now, err := run.engine.Reread(run.ctx, pf.Snapshot)
+	progress.clear()
+	if err != nil {
+		run.unlock()
+		return nil, ev.fail("%v", err)
+	}
+	if diffs := engine.Differences(pf.Snapshot, now); len(diffs) > 0 {
+		run.unlock()
+		return nil, ev.fail("the saved plan %s is stale: the server changed since it was made, so nothing was applied\n\n%s\n\n  Make a new plan and review it: bucketform plan -out %s",
+			path, joinLines("  - ", strings.Join(diffs, "\n")), path)
+	}
+	run.plan, run.snap = pf.Plan, now
+	return run, exitOK
+}
+
+// startRun builds the engine for cfg, waits for the servers (-wait) and takes the stack's
+// lease. cfg is not kept: the engine holds what it needs, and the rest of a large
+// configuration need not stay in memory through refresh and apply.
+func startRun(ctx context.Context, u *ui, ev *applyEvents, cfg *config.Config, f *engineFlags, lockTimeout time.Duration) (*applyRun, bool) {
+	outputs := planOutputs(cfg)
+	e, ok := newEngine(ctx, u, cfg, f, ev.wait)
+	if !ok {
+		return nil, false
+	}
+	unlock, lost, ok := ev.lock(ctx, e, lockTimeout)
+	if !ok {
+		return nil, false
+	}
+	collectConfigGarbage()
+	return &applyRun{ctx: cancelOn(ctx, lost), engine: e, unlock: unlock, outputs: outputs}, true
 }
 
 // planMismatch says why a saved plan cannot be applied with cfg, or "".
