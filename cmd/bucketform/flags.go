@@ -17,7 +17,10 @@ type varFlags struct{ sources []config.VarSource }
 
 type varAssignment struct{ v *varFlags }
 
+// String implements flag.Value.
 func (a varAssignment) String() string { return "" }
+
+// Set implements flag.Value: it records one -var NAME=VALUE.
 func (a varAssignment) Set(s string) error {
 	if !strings.Contains(s, "=") {
 		return fmt.Errorf("want NAME=VALUE, got %q", s)
@@ -28,7 +31,10 @@ func (a varAssignment) Set(s string) error {
 
 type varFile struct{ v *varFlags }
 
+// String implements flag.Value.
 func (f varFile) String() string { return "" }
+
+// Set implements flag.Value: it records one -var-file path.
 func (f varFile) Set(s string) error {
 	f.v.sources = append(f.v.sources, config.VarSource{File: s})
 	return nil
@@ -42,7 +48,10 @@ func (v *varFlags) register(fs *flag.FlagSet) {
 // stringList is a repeatable string flag.
 type stringList []string
 
-func (l *stringList) String() string     { return strings.Join(*l, ",") }
+// String implements flag.Value.
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+// Set implements flag.Value: it appends one value.
 func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
 // engineFlags are the flags plan and apply share.

@@ -36,6 +36,7 @@ type LockedError struct {
 	Info   LeaseInfo
 }
 
+// Error says who holds the lease and what to do.
 func (e *LockedError) Error() string {
 	return fmt.Sprintf("stack %q on %s is locked by %s (%s, since %s, lease expires %s unless renewed); "+
 		"wait for it with -lock-timeout, or run `bucketform force-unlock` if that apply is gone",
