@@ -1,5 +1,7 @@
 package policy
 
+import "strings"
+
 // Anonymous access modes, as `mc anonymous set` names them.
 const (
 	None     = "none"
@@ -38,14 +40,80 @@ func Canned(mode, bucket string) (doc Document, ok bool) {
 	default:
 		return Document{}, false
 	}
-	anyone := Principal{"AWS": {"*"}}
 	return Document{
-		Version: "2012-10-17",
+		Version: version2012,
 		Statements: []Statement{
-			{Effect: "Allow", Principal: anyone, Action: sortedSet(bucketActions), Resource: []string{"arn:aws:s3:::" + bucket}},
-			{Effect: "Allow", Principal: anyone, Action: sortedSet(objectActions), Resource: []string{"arn:aws:s3:::" + bucket + "/*"}},
+			{Effect: allow, Principal: anyone, Action: internSet(sortedSet(bucketActions)), Resource: []string{"arn:aws:s3:::" + bucket}},
+			{Effect: allow, Principal: anyone, Action: internSet(sortedSet(objectActions)), Resource: []string{"arn:aws:s3:::" + bucket + "/*"}},
 		},
 	}, true
+}
+
+// Documents are values: nothing modifies the maps and slices of a Document once it is built.
+// So documents share what they have in common — the anonymous principal, the canned action
+// lists, well-known strings — instead of each holding copies: a plan of 10,000 buckets holds
+// 20,000 policies (declared and live), and sharing keeps them to a fraction of the memory.
+const (
+	version2012 = "2012-10-17"
+	allow       = "Allow"
+	deny        = "Deny"
+)
+
+// anyone is the anonymous principal, in the form the server writes back. Shared: never modify.
+var anyone = Principal{"AWS": {"*"}}
+
+// shared holds the action lists of the canned policies and every action in them, by value,
+// so that an equal list or string parsed from a server's answer is replaced by the shared one.
+var (
+	sharedLists   = map[string][]string{}
+	sharedStrings = map[string]string{}
+)
+
+func init() {
+	lists := [][]string{downloadBucketActions, downloadObjectActions, uploadBucketActions, uploadObjectActions,
+		sortedSet(append(append([]string(nil), downloadBucketActions...), uploadBucketActions...)),
+		sortedSet(append(append([]string(nil), downloadObjectActions...), uploadObjectActions...))}
+	for _, l := range lists {
+		l = sortedSet(l)
+		sharedLists[strings.Join(l, "\x00")] = l
+		for _, a := range l {
+			sharedStrings[a] = a
+		}
+	}
+	for _, s := range []string{version2012, "2008-10-17", allow, deny, "AWS", "*"} {
+		sharedStrings[s] = s
+	}
+}
+
+// intern returns the shared copy of s when there is one.
+func intern(s string) string {
+	if t, ok := sharedStrings[s]; ok {
+		return t
+	}
+	return s
+}
+
+// internSet returns the shared copy of a sorted list when there is one, else the list with
+// its well-known strings shared.
+func internSet(l []string) []string {
+	if len(l) == 0 {
+		return l
+	}
+	if t, ok := sharedLists[strings.Join(l, "\x00")]; ok {
+		return t
+	}
+	for i, s := range l {
+		l[i] = intern(s)
+	}
+	return l
+}
+
+// internPrincipal returns the shared anonymous principal when p is it.
+func internPrincipal(p Principal) Principal {
+	if len(p) == 1 && len(p["AWS"]) == 1 && p["AWS"][0] == "*" {
+		return anyone
+	}
+	return p
 }
 
 // Name returns the anonymous mode whose canned policy for bucket is semantically equal to doc,

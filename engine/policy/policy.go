@@ -8,11 +8,12 @@
 package policy
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -45,39 +46,55 @@ type Principal map[string][]string
 // Parse parses a bucket policy document. The empty string and whitespace parse to the empty
 // Document (no policy). A policy without Version or without statements is an error, because the
 // server rejects it.
+//
+// The text is decoded once, into a tree of maps, lists and values, which is then checked key by
+// key: a refresh parses one policy per bucket, so this is on the path of every plan.
 func Parse(text string) (Document, error) {
 	if strings.TrimSpace(text) == "" {
 		return Document{}, nil
 	}
-	var raw struct {
-		Version   string          `json:"Version"`
-		ID        string          `json:"Id"`
-		Statement json.RawMessage `json:"Statement"`
-	}
 	dec := json.NewDecoder(strings.NewReader(text))
-	if err := dec.Decode(&raw); err != nil {
+	dec.UseNumber() // keep numbers as written, for condition values
+	var tree any
+	if err := dec.Decode(&tree); err != nil {
 		return Document{}, fmt.Errorf("policy is not valid JSON: %w", err)
 	}
-	if dec.More() {
+	if strings.TrimSpace(text[dec.InputOffset():]) != "" {
 		return Document{}, errors.New("policy has trailing data after the JSON object")
 	}
-	if err := checkKeys(text, "policy", "Version", "Id", "Statement"); err != nil {
+	top, ok := tree.(map[string]any)
+	if !ok {
+		return Document{}, errors.New("policy is not a JSON object")
+	}
+	if err := checkKeys(top, "policy", "Version", "Id", "Statement"); err != nil {
 		return Document{}, err
 	}
-	if raw.Version == "" {
+	version, ok := optString(top["Version"])
+	if !ok {
+		return Document{}, errors.New(`policy "Version" must be a string`)
+	}
+	id, ok := optString(top["Id"])
+	if !ok {
+		return Document{}, errors.New(`policy "Id" must be a string`)
+	}
+	if version == "" {
 		return Document{}, errors.New(`policy has no "Version"; add "Version": "2012-10-17"`)
 	}
-	if raw.Version != "2012-10-17" && raw.Version != "2008-10-17" {
-		return Document{}, fmt.Errorf(`policy "Version" %q is not supported; use "2012-10-17"`, raw.Version)
+	if version != "2012-10-17" && version != "2008-10-17" {
+		return Document{}, fmt.Errorf(`policy "Version" %q is not supported; use "2012-10-17"`, version)
 	}
-	stmts, err := oneOrMany(raw.Statement)
-	if err != nil {
-		return Document{}, fmt.Errorf(`policy "Statement": %w`, err)
+	var stmts []any
+	switch v := top["Statement"].(type) {
+	case nil:
+	case []any:
+		stmts = v
+	default:
+		stmts = []any{v}
 	}
 	if len(stmts) == 0 {
 		return Document{}, errors.New(`policy has no "Statement"; use anonymous = "none" for no policy`)
 	}
-	doc := Document{Version: raw.Version, ID: raw.ID}
+	doc := Document{Version: intern(version), ID: id, Statements: make([]Statement, 0, len(stmts))}
 	for i, s := range stmts {
 		st, err := parseStatement(s)
 		if err != nil {
@@ -100,55 +117,45 @@ func MustParse(text string) Document {
 // IsEmpty reports whether d means "no policy".
 func (d Document) IsEmpty() bool { return len(d.Statements) == 0 }
 
-func checkKeys(text, what string, allowed ...string) error {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(text), &m); err != nil {
-		return fmt.Errorf("%s is not a JSON object: %w", what, err)
-	}
+func checkKeys(m map[string]any, what string, allowed ...string) error {
 	for k := range m {
-		ok := false
-		for _, a := range allowed {
-			if k == a {
-				ok = true
-			}
-		}
-		if !ok {
+		if !slices.Contains(allowed, k) {
 			return fmt.Errorf("%s has unknown key %q; allowed keys are %s", what, k, strings.Join(allowed, ", "))
 		}
 	}
 	return nil
 }
 
-func oneOrMany(raw json.RawMessage) ([]json.RawMessage, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
+// optString returns v as a string: "" for an absent or null value, ok false for another type.
+func optString(v any) (s string, ok bool) {
+	switch v := v.(type) {
+	case nil:
+		return "", true
+	case string:
+		return v, true
 	}
-	if raw[0] == '[' {
-		var list []json.RawMessage
-		if err := json.Unmarshal(raw, &list); err != nil {
-			return nil, err
-		}
-		return list, nil
-	}
-	return []json.RawMessage{raw}, nil
+	return "", false
 }
 
-// stringSet decodes a JSON string or array of strings into a sorted, de-duplicated list.
-func stringSet(raw json.RawMessage, field string) ([]string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+// stringSet takes a JSON string or list of strings as a sorted, de-duplicated list.
+func stringSet(v any, field string) ([]string, error) {
+	switch v := v.(type) {
+	case nil:
 		return nil, nil
+	case string:
+		return []string{v}, nil
+	case []any:
+		list := make([]string, 0, len(v))
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok && e != nil { // null reads as "", as encoding/json decodes it into a string
+				return nil, fmt.Errorf("%q must be a string or a list of strings", field)
+			}
+			list = append(list, s)
+		}
+		return sortedSet(list), nil
 	}
-	var one string
-	if err := json.Unmarshal(raw, &one); err == nil {
-		return []string{one}, nil
-	}
-	var many []string
-	if err := json.Unmarshal(raw, &many); err != nil {
-		return nil, fmt.Errorf("%q must be a string or a list of strings", field)
-	}
-	return sortedSet(many), nil
+	return nil, fmt.Errorf("%q must be a string or a list of strings", field)
 }
 
 func sortedSet(in []string) []string {
@@ -167,26 +174,26 @@ func sortedSet(in []string) []string {
 	return out[:j]
 }
 
-func parseStatement(raw json.RawMessage) (Statement, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
+func parseStatement(v any) (Statement, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
 		return Statement{}, errors.New("a statement must be a JSON object")
 	}
-	allowed := map[string]bool{"Sid": true, "Effect": true, "Principal": true, "NotPrincipal": true,
-		"Action": true, "NotAction": true, "Resource": true, "NotResource": true, "Condition": true}
 	for k := range m {
-		if !allowed[k] {
+		switch k {
+		case "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition":
+		default:
 			return Statement{}, fmt.Errorf("unknown key %q", k)
 		}
 	}
 	var st Statement
 	var err error
-	if v, ok := m["Sid"]; ok {
-		if err := json.Unmarshal(v, &st.Sid); err != nil {
-			return Statement{}, errors.New(`"Sid" must be a string`)
-		}
+	if st.Sid, ok = optString(m["Sid"]); !ok {
+		return Statement{}, errors.New(`"Sid" must be a string`)
 	}
-	if err := json.Unmarshal(m["Effect"], &st.Effect); err != nil || (st.Effect != "Allow" && st.Effect != "Deny") {
+	if effect, _ := m["Effect"].(string); effect == allow || effect == deny {
+		st.Effect = intern(effect)
+	} else {
 		return Statement{}, errors.New(`"Effect" must be "Allow" or "Deny"`)
 	}
 	if st.Principal, err = parsePrincipal(m["Principal"], "Principal"); err != nil {
@@ -207,9 +214,11 @@ func parseStatement(raw json.RawMessage) (Statement, error) {
 	if len(st.Action) == 0 && len(st.NotAction) == 0 {
 		return Statement{}, errors.New(`a statement needs an "Action"`)
 	}
-	for _, a := range append(append([]string(nil), st.Action...), st.NotAction...) {
-		if a != "*" && !strings.HasPrefix(a, "s3:") {
-			return Statement{}, fmt.Errorf("action %q is not an S3 action; bucket policies take actions like \"s3:GetObject\"", a)
+	for _, list := range [][]string{st.Action, st.NotAction} {
+		for _, a := range list {
+			if a != "*" && !strings.HasPrefix(a, "s3:") {
+				return Statement{}, fmt.Errorf("action %q is not an S3 action; bucket policies take actions like \"s3:GetObject\"", a)
+			}
 		}
 	}
 	if st.Resource, err = stringSet(m["Resource"], "Resource"); err != nil {
@@ -221,11 +230,14 @@ func parseStatement(raw json.RawMessage) (Statement, error) {
 	if len(st.Resource) == 0 && len(st.NotResource) == 0 {
 		return Statement{}, errors.New(`a statement needs a "Resource", e.g. "arn:aws:s3:::BUCKET/*"`)
 	}
-	for _, r := range append(append([]string(nil), st.Resource...), st.NotResource...) {
-		if !strings.HasPrefix(r, "arn:aws:s3:::") {
-			return Statement{}, fmt.Errorf("resource %q is not an S3 ARN; use \"arn:aws:s3:::BUCKET\" or \"arn:aws:s3:::BUCKET/*\"", r)
+	for _, list := range [][]string{st.Resource, st.NotResource} {
+		for _, r := range list {
+			if !strings.HasPrefix(r, "arn:aws:s3:::") {
+				return Statement{}, fmt.Errorf("resource %q is not an S3 ARN; use \"arn:aws:s3:::BUCKET\" or \"arn:aws:s3:::BUCKET/*\"", r)
+			}
 		}
 	}
+	st.Action, st.NotAction = internSet(st.Action), internSet(st.NotAction)
 	if c, ok := m["Condition"]; ok {
 		if st.Condition, err = parseCondition(c); err != nil {
 			return Statement{}, err
@@ -234,43 +246,47 @@ func parseStatement(raw json.RawMessage) (Statement, error) {
 	return st, nil
 }
 
-func parsePrincipal(raw json.RawMessage, field string) (Principal, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+func parsePrincipal(v any, field string) (Principal, error) {
+	switch v := v.(type) {
+	case nil:
 		return nil, nil
-	}
-	var star string
-	if err := json.Unmarshal(raw, &star); err == nil {
-		if star != "*" {
+	case string:
+		if v != "*" {
 			return nil, fmt.Errorf("%q must be \"*\" or an object such as {\"AWS\": [\"*\"]}", field)
 		}
-		return Principal{"AWS": {"*"}}, nil
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("%q must be \"*\" or an object such as {\"AWS\": [\"*\"]}", field)
-	}
-	p := Principal{}
-	for k, v := range m {
-		vals, err := stringSet(v, field+"."+k)
-		if err != nil {
-			return nil, err
+		return anyone, nil
+	case map[string]any:
+		p := make(Principal, len(v))
+		for k, vals := range v {
+			set, err := stringSet(vals, field+"."+k)
+			if err != nil {
+				return nil, err
+			}
+			p[intern(k)] = internSet(set)
 		}
-		p[k] = vals
+		return internPrincipal(p), nil
 	}
-	return p, nil
+	return nil, fmt.Errorf("%q must be \"*\" or an object such as {\"AWS\": [\"*\"]}", field)
 }
 
-func parseCondition(raw json.RawMessage) (map[string]map[string][]string, error) {
-	var m map[string]map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, errors.New(`"Condition" must be an object of operators, e.g. {"StringLike": {"s3:prefix": ["runs/*"]}}`)
-	}
+func parseCondition(v any) (map[string]map[string][]string, error) {
+	errShape := errors.New(`"Condition" must be an object of operators, e.g. {"StringLike": {"s3:prefix": ["runs/*"]}}`)
 	out := map[string]map[string][]string{}
+	if v == nil {
+		return out, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, errShape
+	}
 	for op, keys := range m {
+		km, ok := keys.(map[string]any)
+		if !ok && keys != nil {
+			return nil, errShape
+		}
 		out[op] = map[string][]string{}
-		for k, v := range keys {
-			vals, err := conditionValues(v)
+		for k, val := range km {
+			vals, err := conditionValues(val)
 			if err != nil {
 				return nil, fmt.Errorf("condition %s %s: %w", op, k, err)
 			}
@@ -282,30 +298,22 @@ func parseCondition(raw json.RawMessage) (map[string]map[string][]string, error)
 
 // conditionValues accepts strings, numbers and booleans, singly or in a list, and keeps their
 // JSON text (strings unquoted) so that 5 and "5" compare equal, as the server treats them.
-func conditionValues(raw json.RawMessage) ([]string, error) {
-	raw = bytes.TrimSpace(raw)
-	var list []json.RawMessage
-	if len(raw) > 0 && raw[0] == '[' {
-		if err := json.Unmarshal(raw, &list); err != nil {
-			return nil, err
-		}
-	} else {
-		list = []json.RawMessage{raw}
+func conditionValues(v any) ([]string, error) {
+	list, ok := v.([]any)
+	if !ok {
+		list = []any{v}
 	}
 	var out []string
-	for _, v := range list {
-		var s string
-		if err := json.Unmarshal(v, &s); err == nil {
-			out = append(out, s)
-			continue
-		}
-		var scalar any
-		if err := json.Unmarshal(v, &scalar); err != nil {
-			return nil, err
-		}
-		switch scalar.(type) {
-		case float64, bool:
-			out = append(out, string(bytes.TrimSpace(v)))
+	for _, e := range list {
+		switch e := e.(type) {
+		case nil:
+			out = append(out, "") // null reads as the empty string, as it always has
+		case string:
+			out = append(out, e)
+		case json.Number:
+			out = append(out, e.String())
+		case bool:
+			out = append(out, strconv.FormatBool(e))
 		default:
 			return nil, errors.New("values must be strings, numbers or booleans")
 		}
