@@ -147,21 +147,8 @@ func TestEngineAsksOnlyWhatItMust(t *testing.T) {
 	var c counter
 	endpoint := c.start(t, srv.Endpoint)
 	const n = 12
-	dir := t.TempDir()
-	if err := WriteConfig(dir, "count", endpoint, "count", Tenants("count", n), ForEach); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("MINIO_ACCESS_KEY", miniotest.AccessKey)
-	t.Setenv("MINIO_SECRET_KEY", miniotest.SecretKey)
-	cfg, diags := config.Load(dir, config.Options{})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
 	const parallelism = 4
-	e, err := engine.New(cfg, engine.Options{Parallelism: parallelism})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newEngine(t, "count", endpoint, Tenants("count", n), parallelism)
 
 	// Apply: the plan's reads, then the writes, with the lease around them.
 	unlock, _, err := e.Lock(ctx, 0)
@@ -243,20 +230,7 @@ func TestFloorDoesTheSameWork(t *testing.T) {
 	if err := floor.ReadPlan(ctx, "floor", tenants); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if err := WriteConfig(dir, "floor", srv.Endpoint, "floor", tenants, ForEach); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("MINIO_ACCESS_KEY", miniotest.AccessKey)
-	t.Setenv("MINIO_SECRET_KEY", miniotest.SecretKey)
-	cfg, diags := config.Load(dir, config.Options{})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	e, err := engine.New(cfg, engine.Options{Parallelism: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newEngine(t, "floor", srv.Endpoint, tenants, 4)
 	snap, err := e.Refresh(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -303,4 +277,25 @@ func TestConfigStylesDeclareTheSameBuckets(t *testing.T) {
 			t.Errorf("%s: for_each %s, literal %s", name, s, states[1][name])
 		}
 	}
+}
+
+// newEngine writes the benchmark's for_each configuration of tenants for stack (bucket names
+// prefixed with the stack) on the MinIO at endpoint, loads it and returns an engine for it.
+func newEngine(t *testing.T, stack, endpoint string, tenants []Tenant, parallelism int) *engine.Engine {
+	t.Helper()
+	dir := t.TempDir()
+	if err := WriteConfig(dir, stack, endpoint, stack, tenants, ForEach); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MINIO_ACCESS_KEY", miniotest.AccessKey)
+	t.Setenv("MINIO_SECRET_KEY", miniotest.SecretKey)
+	cfg, diags := config.Load(dir, config.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	e, err := engine.New(cfg, engine.Options{Parallelism: parallelism})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
