@@ -33,7 +33,7 @@ quickstart: tools build
 
 # BENCHFLAGS for a quick run, e.g. make bench BENCHFLAGS="-n 100,1000 -foreign 0 -validate-n 0"
 bench: tools build
-	go run ./engine/bench/cmd/bucketform-bench -bin bin/bucketform $(BENCHFLAGS)
+	go run ./cmd/bucketform-bench -bin bin/bucketform $(BENCHFLAGS)
 
 fuzz:
 	go test -run '^$$' -fuzz FuzzLoad -fuzztime 3m ./config/

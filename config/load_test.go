@@ -12,8 +12,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/bucketform/bucketform/engine/model"
-	"github.com/bucketform/bucketform/engine/policy"
+	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/config/policy"
 )
 
 func envMap(m map[string]string) func(string) (string, bool) {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/bucketform/bucketform/engine/model"
+	"github.com/bucketform/bucketform/config/model"
 )
 
 // checkBucketName returns what is wrong with an S3 bucket name, or "" when it is valid: 3 to 63

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/bucketform/bucketform/engine/model"
+	"github.com/bucketform/bucketform/config/model"
 	"github.com/bucketform/bucketform/engine/ownership"
 	"github.com/bucketform/bucketform/engine/plan"
 	"github.com/bucketform/bucketform/engine/server"

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/bucketform/bucketform/config"
-	"github.com/bucketform/bucketform/engine/model"
+	"github.com/bucketform/bucketform/config/model"
 	"github.com/bucketform/bucketform/engine/ownership"
 	"github.com/bucketform/bucketform/engine/plan"
 	"github.com/bucketform/bucketform/engine/server"

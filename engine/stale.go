@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bucketform/bucketform/engine/model"
+	"github.com/bucketform/bucketform/config/model"
 	"github.com/bucketform/bucketform/engine/ownership"
 	"github.com/bucketform/bucketform/engine/plan"
 )

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bucketform/bucketform/engine/model"
+	"github.com/bucketform/bucketform/config/model"
 	"github.com/bucketform/bucketform/engine/ownership"
 )
 

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bucketform/bucketform/cmd/internal/render"
 	"github.com/bucketform/bucketform/config"
 	"github.com/bucketform/bucketform/engine"
 	"github.com/bucketform/bucketform/engine/plan"
 	"github.com/bucketform/bucketform/engine/planfile"
-	"github.com/bucketform/bucketform/engine/render"
 )
 
 func runApply(u *ui, args []string) int {

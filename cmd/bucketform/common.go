@@ -11,9 +11,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/bucketform/bucketform/cmd/internal/render"
 	"github.com/bucketform/bucketform/config"
 	"github.com/bucketform/bucketform/engine"
-	"github.com/bucketform/bucketform/engine/render"
 )
 
 // loadConfig loads the configuration in dir and prints its diagnostics. ok is false when it has

@@ -9,9 +9,9 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/bucketform/bucketform/cmd/internal/render"
 	"github.com/bucketform/bucketform/engine"
 	"github.com/bucketform/bucketform/engine/plan"
-	"github.com/bucketform/bucketform/engine/render"
 )
 
 // applyEvents reports an apply as it happens: as human lines, or with -json as one JSON object

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bucketform/bucketform/cmd/internal/render"
 	"github.com/bucketform/bucketform/config"
 	"github.com/bucketform/bucketform/engine"
 	"github.com/bucketform/bucketform/engine/planfile"
-	"github.com/bucketform/bucketform/engine/render"
 )
 
 func runPlan(u *ui, args []string) (code int) {

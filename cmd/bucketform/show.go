@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/bucketform/bucketform/cmd/internal/render"
 	"github.com/bucketform/bucketform/engine/planfile"
-	"github.com/bucketform/bucketform/engine/render"
 )
 
 func runShow(u *ui, args []string) int {

@@ -15,7 +15,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/bucketform/bucketform/engine/model"
+	"github.com/bucketform/bucketform/config/model"
 	"github.com/bucketform/bucketform/engine/server"
 )
 

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bucketform/bucketform/config/model"
 	"github.com/bucketform/bucketform/engine/miniotest"
-	"github.com/bucketform/bucketform/engine/model"
 	"github.com/bucketform/bucketform/engine/ownership"
 	"github.com/bucketform/bucketform/engine/server"
 )

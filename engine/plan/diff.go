@@ -5,8 +5,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/bucketform/bucketform/engine/model"
-	"github.com/bucketform/bucketform/engine/policy"
+	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/config/policy"
 )
 
 // Input is everything the diff of one deployment needs.

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bucketform/bucketform/engine/model"
-	"github.com/bucketform/bucketform/engine/policy"
+	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/config/policy"
 )
 
 const stack = "s1"

@@ -4,7 +4,7 @@
 package plan
 
 import (
-	"github.com/bucketform/bucketform/engine/model"
+	"github.com/bucketform/bucketform/config/model"
 )
 
 // Action is what a change does to a bucket. The values are the names used in JSON plans.

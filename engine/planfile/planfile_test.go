@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/config/policy"
 	"github.com/bucketform/bucketform/engine"
-	"github.com/bucketform/bucketform/engine/model"
 	"github.com/bucketform/bucketform/engine/ownership"
 	"github.com/bucketform/bucketform/engine/plan"
-	"github.com/bucketform/bucketform/engine/policy"
 )
 
 // example returns a plan file whose plan has a create with a custom policy and lifecycle rules,

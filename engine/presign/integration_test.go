@@ -17,8 +17,8 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/bucketform/bucketform/config"
+	"github.com/bucketform/bucketform/config/policy"
 	"github.com/bucketform/bucketform/engine/miniotest"
-	"github.com/bucketform/bucketform/engine/policy"
 	"github.com/bucketform/bucketform/engine/presign"
 )
 

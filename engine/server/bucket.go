@@ -11,8 +11,8 @@ import (
 	"github.com/minio/minio-go/v7/pkg/lifecycle"
 	"github.com/minio/minio-go/v7/pkg/tags"
 
-	"github.com/bucketform/bucketform/engine/model"
-	"github.com/bucketform/bucketform/engine/policy"
+	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/config/policy"
 )
 
 // revealsMissing lists the attribute reads that answer NoSuchBucket for a missing bucket.

@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/config/policy"
 	"github.com/bucketform/bucketform/engine/miniotest"
-	"github.com/bucketform/bucketform/engine/model"
-	"github.com/bucketform/bucketform/engine/policy"
 	"github.com/bucketform/bucketform/engine/server"
 )
 

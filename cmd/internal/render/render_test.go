@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bucketform/bucketform/engine/model"
+	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/config/policy"
 	"github.com/bucketform/bucketform/engine/plan"
-	"github.com/bucketform/bucketform/engine/policy"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -153,7 +153,7 @@ func golden(t *testing.T, name, got string) {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
 	if got != string(want) {
-		t.Errorf("%s differs from the golden file (go test ./engine/render -update rewrites it; review the diff):\n--- got\n%s\n--- want\n%s", name, got, want)
+		t.Errorf("%s differs from the golden file (go test ./cmd/internal/render -update rewrites it; review the diff):\n--- got\n%s\n--- want\n%s", name, got, want)
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/bucketform/bucketform/engine/policy"
+	"github.com/bucketform/bucketform/config/policy"
 )
 
 // Attr names a manageable attribute of a bucket. The names are stable: they are stored in the

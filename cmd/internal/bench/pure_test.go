@@ -4,16 +4,16 @@ import (
 	"io"
 	"testing"
 
-	"github.com/bucketform/bucketform/engine/model"
+	"github.com/bucketform/bucketform/cmd/internal/render"
+	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/config/policy"
 	"github.com/bucketform/bucketform/engine/plan"
-	"github.com/bucketform/bucketform/engine/policy"
-	"github.com/bucketform/bucketform/engine/render"
 )
 
 // The pure parts of a plan of 10,000 buckets, without a server: the diff, the rendering, and
 // parsing the policies a refresh reads. Run with
 //
-//	go test -run '^$' -bench . -benchmem ./engine/bench/
+//	go test -run '^$' -bench . -benchmem ./cmd/internal/bench/
 
 const pureN = 10000
 

@@ -1,11 +1,11 @@
 // Command bucketform-bench measures bucketform's plan and apply at N buckets against the
-// request floor (see package engine/bench), on a MinIO server it starts itself, and prints a
+// request floor (see package cmd/internal/bench), on a MinIO server it starts itself, and prints a
 // Markdown table: N, plan seconds, read floor seconds, ratio, apply seconds, write floor
 // seconds, ratio, peak RSS.
 //
-//	go run ./engine/bench/cmd/bucketform-bench                       # the full table (make bench)
-//	go run ./engine/bench/cmd/bucketform-bench -n 100,1000 -foreign 0 -validate-n 0   # a quick run
-//	go run ./engine/bench/cmd/bucketform-bench -sweep 4,8,16,32,64 -n 1000             # find the best parallelism
+//	go run ./cmd/bucketform-bench                       # the full table (make bench)
+//	go run ./cmd/bucketform-bench -n 100,1000 -foreign 0 -validate-n 0   # a quick run
+//	go run ./cmd/bucketform-bench -sweep 4,8,16,32,64 -n 1000             # find the best parallelism
 package main
 
 import (
@@ -22,8 +22,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bucketform/bucketform/cmd/internal/bench"
 	"github.com/bucketform/bucketform/engine"
-	"github.com/bucketform/bucketform/engine/bench"
 	"github.com/bucketform/bucketform/engine/miniotest"
 )
 

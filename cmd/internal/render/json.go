@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"io"
 
-	"github.com/bucketform/bucketform/engine/model"
+	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/config/policy"
 	"github.com/bucketform/bucketform/engine/plan"
-	"github.com/bucketform/bucketform/engine/policy"
 )
 
 // FormatVersion is the version of the JSON plan document. It changes only when a key changes

@@ -9,10 +9,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/config/policy"
 	"github.com/bucketform/bucketform/config/units"
-	"github.com/bucketform/bucketform/engine/model"
 	"github.com/bucketform/bucketform/engine/plan"
-	"github.com/bucketform/bucketform/engine/policy"
 )
 
 // attrKey is the name an attribute has in plans (JSON keys and human lines).
