@@ -89,13 +89,10 @@ func (l *loader) decodeBucketform(b *hcl.Block) {
 		}
 	}
 	if attr := content.Attributes["state_bucket"]; attr != nil {
-		if v, st := l.staticValue(attr, cty.String); st == known {
-			if msg := checkBucketName(v.AsString()); msg != "" {
-				l.errorf(attr.Expr.Range(), "Invalid bucket name", "state_bucket: %s", msg)
-			} else {
-				l.cfg.StateBucket = v.AsString()
-			}
-		}
+		l.errorf(attr.NameRange, "state_bucket is no longer supported",
+			"Every stack on a server now keeps its ownership records in the one bucket %q: a stack claims each resource there with a write only one stack can win, "+
+				"which makes ownership exclusive only when all stacks claim in the same place. Remove state_bucket. "+
+				"If you used it, move your stack's index first: mc mirror ALIAS/OLD-STATE-BUCKET/stacks ALIAS/%s/stacks, then plan.", StateBucket, StateBucket)
 	}
 }
 

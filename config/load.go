@@ -82,7 +82,7 @@ func newLoader(dir string, opts Options) *loader {
 		dir:         dir,
 		opts:        opts,
 		env:         env,
-		cfg:         &Config{Dir: dir, StateBucket: DefaultStateBucket, Files: map[string]*hcl.File{}},
+		cfg:         &Config{Dir: dir, Files: map[string]*hcl.File{}},
 		nodes:       map[string]*node{},
 		bad:         map[hcl.Expression]bool{},
 		usesEach:    map[hcl.Expression]bool{},

@@ -69,8 +69,8 @@ func attrs(b *Bucket) []model.Attr { return b.State.Attrs.Sorted() }
 
 func TestValidSpecExample(t *testing.T) {
 	cfg := loadValid(t, "spec-example", Options{})
-	if cfg.Stack != "bitflow" || cfg.StateBucket != DefaultStateBucket {
-		t.Errorf("stack %q, state bucket %q", cfg.Stack, cfg.StateBucket)
+	if cfg.Stack != "bitflow" {
+		t.Errorf("stack %q", cfg.Stack)
 	}
 	if len(cfg.Deployments) != 1 {
 		t.Fatalf("%d deployments", len(cfg.Deployments))
@@ -128,8 +128,8 @@ func TestValidSpecExample(t *testing.T) {
 
 func TestValidMultiDeployment(t *testing.T) {
 	cfg := loadValid(t, "multi-deployment", Options{})
-	if cfg.Stack != "platform-prod" || cfg.StateBucket != "platform-bucketform" {
-		t.Errorf("stack %q, state bucket %q", cfg.Stack, cfg.StateBucket)
+	if cfg.Stack != "platform-prod" {
+		t.Errorf("stack %q", cfg.Stack)
 	}
 	primary, archive := cfg.Deployments[0], cfg.Deployments[1]
 	absCA, _ := filepath.Abs(filepath.Join("..", "testdata", "valid", "multi-deployment", "certs", "ca.pem"))

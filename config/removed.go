@@ -66,7 +66,7 @@ func (l *loader) checkRemoved() {
 		rng := d.attrs["bucket"].Expr.Range()
 		key := r.Deployment + "\x00" + r.Bucket
 		switch prev, dup := seen[key]; {
-		case r.Bucket == l.cfg.StateBucket:
+		case r.Bucket == StateBucket:
 			l.errorf(rng, "State bucket in a removed block",
 				"%q is the bucket where bucketform keeps its ownership records; it is never removed. Remove this removed block.", r.Bucket)
 		case declared[key] != "":

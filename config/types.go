@@ -9,9 +9,9 @@ import (
 	"github.com/bucketform/bucketform/config/model"
 )
 
-// DefaultStateBucket is the bucket that holds the ownership indexes of every stack on a server
-// when the bucketform block does not name another one.
-const DefaultStateBucket = "bucketform-state"
+// StateBucket is the bucket that holds the claims, ownership indexes and leases of every stack
+// on a server. It is never a resource of a configuration.
+const StateBucket = "bucketform-state"
 
 // DefaultRegion is the region used when a minio block sets none.
 const DefaultRegion = "us-east-1"
@@ -19,9 +19,8 @@ const DefaultRegion = "us-east-1"
 // Config is a loaded, validated configuration: the desired state of every deployment it declares.
 // Everything in it is known unless the configuration was loaded with Options.Partial.
 type Config struct {
-	Dir         string
-	Stack       string
-	StateBucket string
+	Dir   string
+	Stack string
 
 	Deployments      []*Deployment
 	SigningEndpoints []*SigningEndpoint

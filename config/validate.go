@@ -125,9 +125,9 @@ func (l *loader) checkBuckets() {
 				continue
 			}
 			name := bi.bucket.State.Name
-			if name == l.cfg.StateBucket {
+			if name == StateBucket {
 				l.errorf(bi.nameRange, "State bucket declared as a bucket",
-					"%s is named %q, the bucket where bucketform keeps its ownership records. It is not a bucket of any plan; choose another name (or another state_bucket in the bucketform block).",
+					"%s is named %q, the bucket where bucketform keeps its ownership records. It is not a bucket of any plan; choose another name.",
 					bi.bucket.Address, name)
 				continue
 			}

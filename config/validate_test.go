@@ -153,6 +153,8 @@ bucket "data" {
 	}
 }
 
+// TestStateBucketName: the state bucket is one per server and never a resource; the withdrawn
+// state_bucket setting is an error that says why.
 func TestStateBucketName(t *testing.T) {
 	src := `
 bucketform {
@@ -173,8 +175,8 @@ bucket "state" {
 }
 `
 	_, diags, _ := loadSource(t, map[string]string{"main.hcl": src}, Options{})
-	if got := diagSummaries(diags); !equalStrings(got, []string{"State bucket declared as a bucket @ 16"}) {
-		t.Errorf("%v: the default state bucket is an ordinary name once state_bucket names another", got)
+	if got := diagSummaries(diags); !equalStrings(got, []string{"state_bucket is no longer supported @ 4", "State bucket declared as a bucket @ 12"}) {
+		t.Errorf("%v: want the withdrawn setting and the reserved name refused", got)
 	}
 }
 

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/bucketform/bucketform/config/model"
 	"github.com/bucketform/bucketform/engine/ownership"
@@ -14,33 +17,62 @@ import (
 	"github.com/bucketform/bucketform/engine/server"
 )
 
-// Result is the outcome of one applied change.
+// Status is how a change of an apply ended.
+type Status string
+
+// The outcomes of a change. Every change of a plan ends as exactly one of them.
+const (
+	Applied      Status = "ok"
+	Failed       Status = "error"
+	NotAttempted Status = "not-attempted"
+)
+
+// Result is the outcome of one change.
 type Result struct {
 	Change   plan.Change
+	Status   Status
 	Err      error
 	Duration time.Duration
+	// owned records, for a failed change, whether the stack owns the resource afterwards (its
+	// claim stands), so the index keeps what it manages.
+	owned bool
 }
 
 // Report separates what an apply did from what failed and what it never attempted.
 type Report struct {
 	Applied []Result
 	Failed  []Result
-	// Pending are changes not attempted because an earlier step failed (deletes wait for every
-	// create and update to succeed, so a rename never loses the old bucket first).
-	Pending []plan.Change
+	// NotAttempted are changes not started: an earlier step failed (deletes wait for every
+	// create and update to succeed, so a rename never loses the old resource first), or the
+	// apply was stopped.
+	NotAttempted []plan.Change
+	// Stopped is set when the apply was asked to stop before it was done.
+	Stopped bool
+	// IndexErr is the failure to record the applied changes in an ownership index, if any:
+	// the claims still say what the stack owns, and the next plan repairs the index.
+	IndexErr error
 }
 
 // Summary counts the applied changes the way a plan counts them.
 func (r *Report) Summary() plan.Summary {
-	p := plan.Plan{}
+	var s plan.Summary
 	for _, res := range r.Applied {
-		p.Changes = append(p.Changes, res.Change)
+		s.Count(res.Change.Action)
 	}
-	return p.Summary()
+	return s
 }
 
 // ErrRefused is returned by Apply for a plan with refusals.
 var ErrRefused = errors.New("the plan has refusals; nothing was applied")
+
+// ApplyOptions control an apply.
+type ApplyOptions struct {
+	// Stop, when closed, stops the apply from starting more changes; the changes in flight
+	// finish and are recorded. (Cancelling the context of Apply aborts those too.)
+	Stop <-chan struct{}
+	// OnChange, when set, is called as each change ends.
+	OnChange func(Result)
+}
 
 // Lock takes the stack's lease on every deployment, in name order so that two applies cannot
 // deadlock, waiting up to wait for each. The returned lost channel is closed if a lease is lost;
@@ -89,193 +121,329 @@ func (e *Engine) ForceUnlock(ctx context.Context) ([]string, error) {
 	return msgs, nil
 }
 
-// Apply executes p: creates, adoptions and updates first, in parallel, then deletes; then it
-// records ownership in each deployment's index. onChange, when set, is called as each change
-// completes. snap is the refresh the plan was made from. The caller must hold the lock.
-func (e *Engine) Apply(ctx context.Context, p *plan.Plan, snap *Snapshot, onChange func(Result)) (*Report, error) {
-	if len(p.Refusals) > 0 {
-		return nil, ErrRefused
-	}
-	var first, deletes []plan.Change
-	for _, c := range p.Changes {
-		switch c.Action {
-		case plan.NoOp:
-		case plan.Delete:
-			deletes = append(deletes, c)
-		default:
-			first = append(first, c)
-		}
-	}
-	total := len(first) + len(deletes)
-	var done atomic.Int64
-	report := &Report{}
-	var mu sync.Mutex
-	run := func(changes []plan.Change) {
-		e.parallel(ctx, len(changes), func(i int) {
-			c := changes[i]
-			start := time.Now()
-			err := e.applyChange(ctx, c)
-			res := Result{Change: c, Err: err, Duration: time.Since(start)}
-			mu.Lock()
-			if err != nil {
-				report.Failed = append(report.Failed, res)
-			} else {
-				report.Applied = append(report.Applied, res)
-			}
-			mu.Unlock()
-			if onChange != nil {
-				onChange(res)
-			}
-			e.progress("apply", int(done.Add(1)), total)
-		})
-	}
-	run(first)
-	if len(report.Failed) == 0 && ctx.Err() == nil {
-		run(deletes)
-	} else {
-		report.Pending = deletes
-	}
-	indexErr := e.writeIndex(ctx, p, snap, report)
-	var err error
-	if len(report.Failed) > 0 {
-		err = fmt.Errorf("%d of %d changes failed", len(report.Failed), total)
-	}
-	return report, errors.Join(err, indexErr, ctx.Err())
-}
-
-// parallel runs f(0..n-1) with at most Parallelism at once, stopping early if ctx ends.
-func (e *Engine) parallel(ctx context.Context, n int, f func(i int)) {
-	sem := make(chan struct{}, e.opts.Parallelism)
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			wg.Wait()
-			return
-		}
-		wg.Add(1)
-		go func(i int) {
-			defer func() { <-sem; wg.Done() }()
-			f(i)
-		}(i)
-	}
-	wg.Wait()
-}
-
-func (e *Engine) applyChange(ctx context.Context, c plan.Change) error {
-	dep := e.deployment(c.Deployment)
-	if dep == nil {
-		return fmt.Errorf("the plan names minio %q, which the configuration does not declare", c.Deployment)
-	}
-	cl := dep.client
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if c.Action == plan.Delete {
-		if c.ForceDestroy {
-			if err := cl.EmptyBucket(ctx, c.Bucket); err != nil {
-				return fmt.Errorf("empty bucket %s: %w", c.Bucket, server.Explain(err))
-			}
-		}
-		if err := cl.DeleteBucket(ctx, c.Bucket); err != nil {
-			if server.Code(err) == server.CodeBucketNotEmpty {
-				return fmt.Errorf("delete bucket %s: it holds objects (written since the plan was made?); nothing was deleted", c.Bucket)
-			}
-			return fmt.Errorf("delete bucket %s: %w", c.Bucket, server.Explain(err))
-		}
-		return nil
-	}
-	if c.Release {
-		if err := cl.SetTags(ctx, c.Bucket, c.KeepTags); err != nil {
-			return fmt.Errorf("remove the ownership tag of bucket %s: %w", c.Bucket, server.Explain(err))
-		}
-		return nil
-	}
-	if c.Action == plan.Create {
-		if err := cl.MakeBucket(ctx, c.Bucket, c.ObjectLock); err != nil {
-			if server.Code(err) == server.CodeBucketExistsForeign {
-				return fmt.Errorf("create bucket %s: the name is taken by another account on this server", c.Bucket)
-			}
-			return fmt.Errorf("create bucket %s: %w", c.Bucket, server.Explain(err))
-		}
-	}
-	writesTags := false
-	for _, w := range c.Writes {
-		if w.Attr == model.AttrTags {
-			writesTags = true
-		}
-	}
-	if c.WriteOwnerTag && !writesTags {
-		if err := cl.SetTags(ctx, c.Bucket, e.withOwner(c.KeepTags)); err != nil {
-			return fmt.Errorf("tag bucket %s as owned by stack %s: %w", c.Bucket, e.stack, server.Explain(err))
-		}
-	}
-	for _, w := range c.Writes {
-		if err := e.write(ctx, cl, c, w.Attr); err != nil {
-			return fmt.Errorf("set %s of bucket %s: %w", w.Attr, c.Bucket, server.Explain(err))
+// CheckStateBuckets checks, on every deployment, that the state bucket grants nothing to
+// anonymous users. Apply checks it first and applies nothing otherwise.
+func (e *Engine) CheckStateBuckets(ctx context.Context) error {
+	for _, dep := range e.deployments {
+		if err := dep.store.CheckPrivate(ctx); err != nil {
+			return fmt.Errorf("minio %q (%s): %w", dep.name, dep.client.Endpoint(), err)
 		}
 	}
 	return nil
 }
 
-func (e *Engine) write(ctx context.Context, cl *server.Client, c plan.Change, a model.Attr) error {
-	b := c.After
-	switch a {
-	case model.AttrTags:
-		return cl.SetTags(ctx, c.Bucket, e.withOwner(b.Tags))
-	case model.AttrPolicy:
-		return cl.SetPolicy(ctx, c.Bucket, b.Policy)
-	case model.AttrVersioning:
-		return cl.SetVersioning(ctx, c.Bucket, b.Versioning)
-	case model.AttrQuota:
-		return cl.SetQuota(ctx, c.Bucket, b.Quota)
-	case model.AttrLifecycle:
-		return cl.SetLifecycle(ctx, c.Bucket, b.Lifecycle)
+// Apply executes p, made from snap, under the stack's lease (the caller holds it). Changes
+// run kind by kind in apply order (policies before the users that use them), each kind's in
+// parallel; deletes follow in reverse order, and only when every other change succeeded.
+// Before a resource is created or adopted, the stack claims it: of two stacks racing for a
+// name only one wins, and the loser's change fails having changed nothing. Destructive changes
+// check the claim again right before they act.
+//
+// Each change ends applied, failed or not attempted, and the ownership index records exactly
+// what was applied (and, for a failed change on a resource the stack owns, what it manages),
+// never what was only planned.
+func (e *Engine) Apply(ctx context.Context, p *plan.Plan, snap *Snapshot, opts ApplyOptions) (*Report, error) {
+	if len(p.Refusals) > 0 {
+		return nil, ErrRefused
 	}
-	return fmt.Errorf("attribute %s cannot be written", a)
+	if err := e.CheckStateBuckets(ctx); err != nil {
+		return &Report{NotAttempted: p.Changes}, err
+	}
+	report := &Report{}
+	var work, deletes []plan.Change
+	for _, c := range p.Changes {
+		switch {
+		case c.Action == plan.Delete:
+			deletes = append(deletes, c)
+		case c.Action != plan.NoOp || e.needsClaim(snap, c):
+			work = append(work, c)
+		}
+	}
+	total := len(work) + len(deletes)
+	var done atomic.Int64
+	var mu sync.Mutex
+	results := map[string]*Result{} // by deployment/kind/id
+	resultKey := func(c plan.Change) string { return c.Deployment + "/" + c.Key().String() }
+	stopped := func() bool {
+		select {
+		case <-opts.Stop:
+			return true
+		default:
+			return ctx.Err() != nil
+		}
+	}
+	run := func(changes []plan.Change) {
+		g := new(errgroup.Group)
+		g.SetLimit(e.opts.Parallelism)
+		for _, c := range changes {
+			if stopped() {
+				mu.Lock()
+				report.NotAttempted = append(report.NotAttempted, c)
+				mu.Unlock()
+				continue
+			}
+			g.Go(func() error {
+				start := time.Now()
+				owned, err := e.applyChange(ctx, snap, c)
+				res := Result{Change: c, Status: Applied, Err: err, Duration: time.Since(start), owned: owned}
+				if err != nil {
+					res.Status = Failed
+				}
+				mu.Lock()
+				results[resultKey(c)] = &res
+				if err != nil {
+					report.Failed = append(report.Failed, res)
+				} else {
+					report.Applied = append(report.Applied, res)
+				}
+				mu.Unlock()
+				if opts.OnChange != nil {
+					opts.OnChange(res)
+				}
+				e.progress("apply", int(done.Add(1)), total)
+				return nil
+			})
+		}
+		_ = g.Wait()
+	}
+	for _, group := range e.byOrder(work, false) {
+		run(group)
+	}
+	if len(report.Failed) == 0 {
+		for _, group := range e.byOrder(deletes, true) {
+			run(group)
+		}
+	} else {
+		report.NotAttempted = append(report.NotAttempted, deletes...)
+	}
+	report.Stopped = stopped()
+	report.IndexErr = e.record(ctx, p, snap, results)
+
+	var errs []error
+	if len(report.Failed) > 0 {
+		errs = append(errs, fmt.Errorf("%d of %d changes failed", len(report.Failed), total))
+	}
+	if report.Stopped && len(report.NotAttempted) > 0 {
+		errs = append(errs, fmt.Errorf("stopped before %d of %d changes were attempted", len(report.NotAttempted), total))
+	} else if ctx.Err() != nil {
+		errs = append(errs, ctx.Err())
+	}
+	if report.IndexErr != nil {
+		errs = append(errs, report.IndexErr)
+	}
+	return report, errors.Join(errs...)
 }
 
-func (e *Engine) withOwner(tags map[string]string) map[string]string {
-	out := make(map[string]string, len(tags)+1)
-	for k, v := range tags {
-		out[k] = v
+// byOrder groups changes by their kind's apply order, ascending (descending for deletes).
+func (e *Engine) byOrder(changes []plan.Change, reverse bool) [][]plan.Change {
+	byOrder := map[int][]plan.Change{}
+	var orders []int
+	for _, c := range changes {
+		o := e.schemas[c.Kind].Order
+		if _, ok := byOrder[o]; !ok {
+			orders = append(orders, o)
+		}
+		byOrder[o] = append(byOrder[o], c)
 	}
-	out[model.OwnerTag] = e.stack
+	slices.Sort(orders)
+	if reverse {
+		slices.Reverse(orders)
+	}
+	out := make([][]plan.Change, 0, len(orders))
+	for _, o := range orders {
+		out = append(out, byOrder[o])
+	}
 	return out
 }
 
-// writeIndex records the plan's index updates. A change that failed keeps the union of the
-// attributes it had and wanted, so a later apply still resets what it must; a failed delete
-// keeps its entry.
-func (e *Engine) writeIndex(ctx context.Context, p *plan.Plan, snap *Snapshot, report *Report) error {
-	failed := map[string]bool{}
-	for _, r := range report.Failed {
-		failed[r.Change.Deployment+"/"+r.Change.Bucket] = true
+// claimedByStack reports whether snap holds the stack's claim of c's resource.
+func (e *Engine) claimedByStack(snap *Snapshot, c plan.Change) bool {
+	ds := snap.Deployments[c.Deployment]
+	cl, ok := ds.Claims[c.Key()]
+	return ok && cl.Stack == e.stack
+}
+
+// needsClaim reports whether a no-op change is of a resource the stack owns without a claim
+// (recorded by a bucketform before claims): apply claims it.
+func (e *Engine) needsClaim(snap *Snapshot, c plan.Change) bool {
+	ds := snap.Deployments[c.Deployment]
+	live := ds.Live[c.Key()]
+	return c.Action == plan.NoOp && !e.claimedByStack(snap, c) && live != nil && live.Exists
+}
+
+// applyChange applies one change. owned reports, when it fails, whether the stack owns the
+// resource afterwards.
+func (e *Engine) applyChange(ctx context.Context, snap *Snapshot, c plan.Change) (owned bool, err error) {
+	dep := e.deployment(c.Deployment)
+	k := e.kinds[c.Kind]
+	if dep == nil || k == nil {
+		return false, fmt.Errorf("the plan names minio %q or kind %q, which the configuration does not declare", c.Deployment, c.Kind)
 	}
-	for _, c := range report.Pending {
-		failed[c.Deployment+"/"+c.Bucket] = true
+	if err := ctx.Err(); err != nil {
+		return false, err
 	}
+	key, env := c.Key(), e.env(dep)
+	live := snap.Deployments[c.Deployment].Live[key]
+	if live == nil {
+		live = &model.Live{State: model.NewResource(c.Kind, c.ID)}
+	}
+	claimed := e.claimedByStack(snap, c)
+	claim := func() error {
+		if claimed {
+			return nil
+		}
+		return dep.store.Claim(ctx, key, c.Address)
+	}
+	// stillOwned checks the claim right before a destructive change: the plan was computed
+	// from a refresh under the lease, and this is the last look before acting.
+	stillOwned := func() error {
+		if !claimed {
+			return nil // owned without a claim (before claims): the plan checked its mark and index
+		}
+		ok, err := dep.store.Owns(ctx, key)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%s is no longer claimed by stack %q (its claim changed since the plan was made): nothing was done; run plan again", key, e.stack)
+		}
+		return nil
+	}
+
+	switch c.Action {
+	case plan.Create:
+		if err := claim(); err != nil {
+			return false, err
+		}
+		created, err := k.Create(ctx, env, &c)
+		if err != nil && !created {
+			if uerr := dep.store.Unclaim(context.WithoutCancel(ctx), key); uerr != nil {
+				err = errors.Join(err, uerr)
+			}
+			return false, err
+		}
+		return created, err
+	case plan.Adopt:
+		if err := claim(); err != nil {
+			return false, err
+		}
+		if err := k.Mark(ctx, env, &c, live); err != nil {
+			return true, err
+		}
+		return true, k.Update(ctx, env, &c, live)
+	case plan.Update, plan.NoOp:
+		if err := claim(); err != nil {
+			return false, err
+		}
+		if !claimed {
+			if err := k.Mark(ctx, env, &c, live); err != nil {
+				return true, err
+			}
+		}
+		if c.Action == plan.NoOp {
+			return true, nil
+		}
+		return true, k.Update(ctx, env, &c, live)
+	case plan.Release:
+		if err := stillOwned(); err != nil {
+			return true, err
+		}
+		if err := k.Unmark(ctx, env, &c, live); err != nil {
+			return true, err
+		}
+		return false, dep.store.Unclaim(ctx, key)
+	case plan.Delete:
+		if err := stillOwned(); err != nil {
+			return true, err
+		}
+		if err := k.Delete(ctx, env, &c, live); err != nil {
+			return true, err
+		}
+		return false, dep.store.Unclaim(ctx, key)
+	case plan.Replace:
+		if err := stillOwned(); err != nil {
+			return true, err
+		}
+		if err := claim(); err != nil {
+			return false, err
+		}
+		if err := k.Delete(ctx, env, &c, live); err != nil {
+			return true, err
+		}
+		created, err := k.Create(ctx, env, &c)
+		return created, err
+	}
+	return false, fmt.Errorf("unknown action %q", c.Action)
+}
+
+// record writes, per deployment, what the apply did into the stack's index: an allow-list of
+// what was applied. A change that failed on a resource the stack owns keeps the union of the
+// attributes it had and wanted, so a later apply still resets what it must; a change that was
+// not attempted leaves its entry as it was. Records the plan found stale (a resource that is
+// gone or another stack's) are dropped, with the stack's claim of a resource that is gone.
+// Indexes of the first version are rewritten in the current one.
+func (e *Engine) record(ctx context.Context, p *plan.Plan, snap *Snapshot, results map[string]*Result) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
 	var errs []error
 	for _, dep := range e.deployments {
-		updates := p.Index[dep.name]
-		old := snap.Deployments[dep.name].Index.Index.Buckets
-		if !indexChanges(updates, old) {
+		ds := snap.Deployments[dep.name]
+		changed := map[model.Key]bool{}
+		for _, c := range p.Changes {
+			if c.Deployment == dep.name {
+				changed[c.Key()] = true
+			}
+		}
+		set := map[model.Key]ownership.Entry{}
+		union := map[model.Key]ownership.Entry{}
+		var forget []model.Key
+		for key, upd := range p.Index[dep.name] {
+			if !changed[key] {
+				if upd == nil {
+					forget = append(forget, key) // a stale record: nothing to apply
+					if cl, ok := ds.Claims[key]; ok && cl.Stack == e.stack {
+						if l := ds.Live[key]; l == nil || !l.Exists {
+							if err := dep.store.Unclaim(ctx, key); err != nil {
+								errs = append(errs, fmt.Errorf("minio %q: %w", dep.name, err))
+							}
+						}
+					}
+				}
+				continue
+			}
+			res := results[dep.name+"/"+key.String()]
+			switch {
+			case res == nil:
+				// A no-op needs nothing applied; anything else was not attempted.
+				if c := changeOf(p, dep.name, key); c != nil && c.Action == plan.NoOp && upd != nil && e.claimedByStack(snap, *c) {
+					set[key] = ownership.Entry{Address: upd.Address, Attrs: upd.Attrs}
+				}
+			case res.Status == Applied && upd == nil:
+				forget = append(forget, key)
+			case res.Status == Applied:
+				set[key] = ownership.Entry{Address: upd.Address, Attrs: upd.Attrs}
+			case res.owned && upd != nil:
+				union[key] = ownership.Entry{Address: upd.Address, Attrs: upd.Attrs}
+			}
+		}
+		if len(set)+len(union)+len(forget) == 0 && ds.Index.Version != "1" {
 			continue
 		}
-		err := dep.store.Update(context.WithoutCancel(ctx), func(idx *ownership.Index) {
-			for name, upd := range updates {
-				cur := idx.Buckets[name]
-				switch {
-				case failed[dep.name+"/"+name] && upd == nil:
-					// a failed delete: keep the record
-				case failed[dep.name+"/"+name]:
-					idx.Buckets[name] = ownership.NewEntry(upd.Address, upd.Attrs.Union(cur.AttrSet()))
-				case upd == nil:
-					delete(idx.Buckets, name)
-				default:
-					idx.Buckets[name] = ownership.NewEntry(upd.Address, upd.Attrs)
+		if !indexChanges(ds.Index.Index, set, union, forget) && ds.Index.Version != "1" {
+			continue
+		}
+		err := dep.store.Update(ctx, func(idx *ownership.Index) {
+			for k, en := range set {
+				idx.Set(k, en)
+			}
+			for k, en := range union {
+				if cur, ok := idx.Get(k); ok {
+					en.Attrs = unionAttrs(cur.Attrs, en.Attrs)
 				}
+				idx.Set(k, en)
+			}
+			for _, k := range forget {
+				idx.Delete(k)
 			}
 		})
 		if err != nil {
@@ -285,31 +453,39 @@ func (e *Engine) writeIndex(ctx context.Context, p *plan.Plan, snap *Snapshot, r
 	return errors.Join(errs...)
 }
 
-// indexChanges reports whether applying updates to old changes anything.
-func indexChanges(updates plan.IndexUpdate, old map[string]ownership.Entry) bool {
-	for name, upd := range updates {
-		cur, had := old[name]
-		if upd == nil {
-			if had {
-				return true
-			}
-			continue
+func changeOf(p *plan.Plan, deployment string, key model.Key) *plan.Change {
+	for i := range p.Changes {
+		if p.Changes[i].Deployment == deployment && p.Changes[i].Key() == key {
+			return &p.Changes[i]
 		}
-		if !had || cur.Address != upd.Address || !sameAttrs(cur.AttrSet(), upd.Attrs) {
+	}
+	return nil
+}
+
+func unionAttrs(a, b []string) []string {
+	out := slices.Concat(a, b)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// indexChanges reports whether recording set, union and forget changes idx.
+func indexChanges(idx ownership.Index, set, union map[model.Key]ownership.Entry, forget []model.Key) bool {
+	for k, en := range set {
+		cur, ok := idx.Get(k)
+		if !ok || cur.Address != en.Address || !slices.Equal(unionAttrs(nil, cur.Attrs), unionAttrs(nil, en.Attrs)) {
+			return true
+		}
+	}
+	for k, en := range union {
+		cur, ok := idx.Get(k)
+		if !ok || cur.Address != en.Address || !slices.Equal(unionAttrs(cur.Attrs, en.Attrs), unionAttrs(nil, cur.Attrs)) {
+			return true
+		}
+	}
+	for _, k := range forget {
+		if _, ok := idx.Get(k); ok {
 			return true
 		}
 	}
 	return false
-}
-
-func sameAttrs(a, b model.AttrSet) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k := range a {
-		if !b[k] {
-			return false
-		}
-	}
-	return true
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/bucketform/bucketform/config"
+	"github.com/bucketform/bucketform/config/model"
 	"github.com/bucketform/bucketform/engine"
 	"github.com/bucketform/bucketform/engine/miniotest"
 	"github.com/bucketform/bucketform/engine/ownership"
@@ -95,7 +96,7 @@ func (r *crashRig) apply(ctx context.Context, e *engine.Engine) (*plan.Plan, *en
 	if len(p.Refusals) > 0 {
 		return p, nil, fmt.Errorf("refusals: %+v", p.Refusals)
 	}
-	report, err := e.Apply(ctx, p, snap, nil)
+	report, err := e.Apply(ctx, p, snap, engine.ApplyOptions{})
 	actions := map[plan.Action]int{}
 	for _, c := range p.Changes {
 		actions[c.Action]++
@@ -116,8 +117,8 @@ func (r *crashRig) planChanges(ctx context.Context, cfg *config.Config) []string
 	for _, c := range p.Changes {
 		if c.Action != plan.NoOp {
 			var writes []string
-			for _, w := range c.Writes {
-				writes = append(writes, string(w.Attr))
+			for _, a := range c.Changed() {
+				writes = append(writes, a.Attr)
 			}
 			out = append(out, fmt.Sprintf("%s (%s %v %v)", c.Address, c.Action, writes, c.Notes))
 		}
@@ -222,7 +223,7 @@ func TestKilledMidApplyConverges(t *testing.T) {
 			}
 			t.Logf("interrupted apply: err=%v", err)
 			if report != nil {
-				t.Logf("interrupted apply: %d applied, %d failed, %d pending", len(report.Applied), len(report.Failed), len(report.Pending))
+				t.Logf("interrupted apply: %d applied, %d failed, %d not attempted", len(report.Applied), len(report.Failed), len(report.NotAttempted))
 			}
 			if variant == "stays down" {
 				if err == nil {
@@ -270,8 +271,15 @@ func TestKilledMidApplyConverges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(idx.Index.Buckets) != 300 {
-				t.Errorf("the ownership index lists %d buckets, want 300", len(idx.Index.Buckets))
+			if n := len(idx.Index.Resources[model.KindBucket]); n != 300 {
+				t.Errorf("the ownership index lists %d buckets, want 300", n)
+			}
+			claims, err := ownership.NewStore(c, "bucketform-state", "crash").Claims(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(claims); n != 300 {
+				t.Errorf("%d claims, want 300", n)
 			}
 			if _, err := r.s3.StatObject(ctx, "bucketform-state", "stacks/crash/lease.json", minio.StatObjectOptions{}); minio.ToErrorResponse(err).Code != "NoSuchKey" {
 				t.Errorf("the lease is still held after the second apply: %v", err)

@@ -3,134 +3,170 @@ package engine
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/engine/kind"
 	"github.com/bucketform/bucketform/engine/plan"
 	"github.com/bucketform/bucketform/engine/server"
 )
 
-// readJob reads one bucket of one deployment.
-type readJob struct {
-	dep   *deployment
-	name  string
-	want  func(owner string) model.AttrSet
-	empty func(live model.Live) bool // whether to check the bucket's emptiness
-	store *DeploymentSnapshot
-}
-
-// Refresh reads the ownership index of each deployment, then every bucket the configuration
-// declares or the stack owns, at most Parallelism requests at a time.
+// Refresh reads, on every deployment at once, the stack's ownership index and every claim,
+// then each kind's resources that the configuration declares or the stack owns (a resource
+// another stack claims is not read: the plan refuses it), at most Parallelism requests at a
+// time per server.
 func (e *Engine) Refresh(ctx context.Context) (*Snapshot, error) {
 	snap := &Snapshot{Deployments: map[string]*DeploymentSnapshot{}}
-	var jobs []readJob
 	for _, dep := range e.deployments {
-		idx, err := dep.store.Load(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("minio %q (%s): %w", dep.name, dep.client.Endpoint(), err)
-		}
-		ds := &DeploymentSnapshot{Endpoint: dep.client.Endpoint(), Index: idx, Live: map[string]model.Live{}}
-		snap.Deployments[dep.name] = ds
-		jobs = append(jobs, e.readJobs(dep, ds)...)
+		snap.Deployments[dep.name] = &DeploymentSnapshot{Endpoint: dep.client.Endpoint(), Live: map[model.Key]*model.Live{}, Reads: map[model.Kind]string{}}
 	}
-	if err := e.runReads(ctx, jobs); err != nil {
+	g, gctx := errgroup.WithContext(ctx)
+	for _, dep := range e.deployments {
+		ds := snap.Deployments[dep.name]
+		g.Go(func() error { return e.readOwnership(gctx, dep, ds) })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	reqs := map[string]map[model.Kind][]kind.Request{}
+	total := 0
+	for _, dep := range e.deployments {
+		reqs[dep.name] = e.requests(dep, snap.Deployments[dep.name])
+		for _, rs := range reqs[dep.name] {
+			total += len(rs)
+		}
+	}
+	var done atomic.Int64
+	g, gctx = errgroup.WithContext(ctx)
+	for _, dep := range e.deployments {
+		ds := snap.Deployments[dep.name]
+		g.Go(func() error {
+			for _, k := range e.order {
+				rs := reqs[dep.name][k]
+				if len(rs) == 0 {
+					continue
+				}
+				env := e.env(dep)
+				env.Progress = func() { e.progress("refresh", int(done.Add(1)), total) }
+				live, err := e.kinds[k].Read(gctx, env, rs)
+				if err != nil {
+					return fmt.Errorf("minio %q (%s): %w", dep.name, dep.client.Endpoint(), server.Explain(err))
+				}
+				ds.Reads[k] = env.Read
+				for _, r := range rs {
+					l := live[r.ID]
+					if l == nil {
+						l = &model.Live{}
+					}
+					if l.State == nil {
+						l.State = model.NewResource(k, r.ID)
+					}
+					ds.Live[model.Key{Kind: k, ID: r.ID}] = l
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	snap.ReadAt = time.Now().UTC()
 	return snap, nil
 }
 
-func (e *Engine) readJobs(dep *deployment, ds *DeploymentSnapshot) []readJob {
-	var jobs []readJob
-	declared := map[string]bool{}
+// readOwnership reads a deployment's index and claims, and the address of every claim of the
+// stack that the index does not list (an apply interrupted between claiming and recording).
+func (e *Engine) readOwnership(ctx context.Context, dep *deployment, ds *DeploymentSnapshot) error {
+	wrap := func(err error) error { return fmt.Errorf("minio %q (%s): %w", dep.name, dep.client.Endpoint(), err) }
+	idx, err := dep.store.Load(ctx)
+	if err != nil {
+		return wrap(err)
+	}
+	claims, err := dep.store.Claims(ctx)
+	if err != nil {
+		return wrap(err)
+	}
+	declared := map[model.Key]bool{}
 	for _, d := range dep.desired {
-		d := d
-		declared[d.State.Name] = true
+		declared[d.Resource.Key()] = true
+	}
+	for k, c := range claims {
+		if _, indexed := idx.Index.Get(k); c.Stack != e.stack || indexed || declared[k] || c.Address != "" {
+			continue
+		}
+		full, found, err := dep.store.ReadClaim(ctx, k)
+		if err != nil {
+			return wrap(err)
+		}
+		if found {
+			claims[k] = full
+		}
+	}
+	ds.Index, ds.Claims = idx, claims
+	return nil
+}
+
+func (e *Engine) env(dep *deployment) *kind.Env {
+	return &kind.Env{Client: dep.client, Stack: e.stack, Parallelism: e.opts.Parallelism}
+}
+
+// requests returns what each kind must read on a deployment, by kind.
+func (e *Engine) requests(dep *deployment, ds *DeploymentSnapshot) map[model.Kind][]kind.Request {
+	out := map[model.Kind][]kind.Request{}
+	declared := map[model.Key]bool{}
+	for _, d := range dep.desired {
+		key := d.Resource.Key()
+		declared[key] = true
 		if !plan.MatchTargets(e.opts.Targets, d.Address) {
 			continue
 		}
-		var entry *plan.IndexEntry
-		if ie, ok := ds.Index.Index.Buckets[d.State.Name]; ok {
-			entry = &plan.IndexEntry{Address: ie.Address, Attrs: ie.AttrSet()}
+		claim, claimed := ds.Claims[key]
+		if claimed && claim.Stack != e.stack {
+			continue // another stack's: refused, nothing to read
 		}
-		job := readJob{dep: dep, name: d.State.Name, store: ds}
+		ie, indexed := ds.Index.Index.Get(key)
+		owned := claimed || indexed // without a claim: owned if its mark agrees (read below)
+		req := kind.Request{ID: key.ID, Want: d.Resource}
 		if e.opts.Destroy {
-			job.want = noAttrs
-			job.empty = func(live model.Live) bool { return entry != nil && live.Owner == e.stack && !d.ForceDestroy }
+			req.Deletable, req.Force = owned, d.ForceDestroy
 		} else {
-			job.want = func(owner string) model.AttrSet { return plan.ReadAttrs(e.stack, owner, d.State, entry) }
+			var entry *plan.IndexEntry
+			if indexed {
+				entry = &plan.IndexEntry{Address: ie.Address, Attrs: ie.Attrs}
+			}
+			req.Attrs = e.schemas[key.Kind].ReadAttrs(d.Resource, entry, owned)
 		}
-		jobs = append(jobs, job)
+		out[key.Kind] = append(out[key.Kind], req)
 	}
-	for name, ie := range ds.Index.Index.Buckets {
-		if declared[name] || !plan.MatchTargets(e.opts.Targets, ie.Address) {
+	undeclared := map[model.Key]string{}
+	for k, ie := range ds.Index.Index.Entries() {
+		undeclared[k] = ie.Address
+	}
+	for k, c := range ds.Claims {
+		if c.Stack == e.stack {
+			if _, ok := undeclared[k]; !ok {
+				undeclared[k] = c.Address
+			}
+		}
+	}
+	for k, address := range undeclared {
+		if declared[k] || e.kinds[k.Kind] == nil {
 			continue
 		}
-		rm := dep.removed[name]
-		jobs = append(jobs, readJob{dep: dep, name: name, store: ds, want: noAttrs,
-			empty: func(live model.Live) bool { return live.Owner == e.stack && !rm.ForceDestroy && !rm.Keep }})
-	}
-	return jobs
-}
-
-func noAttrs(string) model.AttrSet { return nil }
-
-func (e *Engine) runReads(ctx context.Context, jobs []readJob) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu       sync.Mutex
-		firstErr error
-		done     atomic.Int64
-		wg       sync.WaitGroup
-	)
-	work := make(chan readJob)
-	workers := min(e.opts.Parallelism, len(jobs))
-	for i := 0; i < workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for job := range work {
-				live, err := job.dep.client.ReadBucket(ctx, job.name, job.want)
-				if err == nil && live.Exists && job.empty != nil && job.empty(live) {
-					var empty bool
-					empty, err = job.dep.client.IsEmpty(ctx, job.name)
-					live.Emptiness = model.NotEmpty
-					if empty {
-						live.Emptiness = model.Empty
-					}
-				}
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = fmt.Errorf("minio %q (%s): %w", job.dep.name, job.dep.client.Endpoint(), server.Explain(err))
-					cancel()
-				}
-				job.store.Live[job.name] = live
-				mu.Unlock()
-				e.progress("refresh", int(done.Add(1)), len(jobs))
-			}
-		}()
-	}
-feed:
-	for _, job := range jobs {
-		select {
-		case work <- job:
-		case <-ctx.Done():
-			break feed
+		if address == "" {
+			address = string(k.Kind) + "." + k.ID
 		}
+		if !plan.MatchTargets(e.opts.Targets, address) {
+			continue
+		}
+		if c, ok := ds.Claims[k]; ok && c.Stack != e.stack {
+			continue
+		}
+		rm := dep.removed[k]
+		out[k.Kind] = append(out[k.Kind], kind.Request{ID: k.ID, Deletable: !rm.Keep, Force: rm.ForceDestroy})
 	}
-	close(work)
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
-}
-
-func (e *Engine) progress(phase string, done, total int) {
-	if e.opts.Progress != nil {
-		e.opts.Progress(Progress{Phase: phase, Done: done, Total: total})
-	}
+	return out
 }

@@ -2,9 +2,10 @@ package engine
 
 import "github.com/bucketform/bucketform/engine/plan"
 
-// UnmatchedTargets returns the -target addresses that select no bucket: none the configuration
-// declares and none the stack's ownership index lists in snap. A mistyped target would otherwise
-// plan nothing and report "No changes", which a CI drift check would read as "no drift".
+// UnmatchedTargets returns the -target addresses that select no resource: none the
+// configuration declares, none the stack's ownership index lists and none the stack claims in
+// snap. A mistyped target would otherwise plan nothing and report "No changes", which a CI drift
+// check would read as "no drift".
 func (e *Engine) UnmatchedTargets(snap *Snapshot) []string {
 	var out []string
 	for _, t := range e.opts.Targets {
@@ -23,11 +24,17 @@ func (e *Engine) targetMatches(target string, snap *Snapshot) bool {
 				return true
 			}
 		}
-		if snap == nil || snap.Deployments[dep.name] == nil {
+		ds := snap.Deployments[dep.name]
+		if snap == nil || ds == nil {
 			continue
 		}
-		for _, entry := range snap.Deployments[dep.name].Index.Index.Buckets {
+		for _, entry := range ds.Index.Index.Entries() {
 			if plan.MatchTargets(targets, entry.Address) {
+				return true
+			}
+		}
+		for k, c := range ds.Claims {
+			if c.Stack == e.stack && (plan.MatchTargets(targets, c.Address) || plan.MatchTargets(targets, string(k.Kind)+"."+k.ID)) {
 				return true
 			}
 		}

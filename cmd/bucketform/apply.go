@@ -49,32 +49,32 @@ func runApply(u *ui, args []string) int {
 		return ev.fail("apply needs confirmation, and stdin is not a terminal\n\n" +
 			"  Run apply with -auto-approve (a Job, CI), or from a terminal to answer the prompt.")
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
+	in := newInterrupts()
+	defer in.done()
 
 	var run *applyRun
 	if savedPlan {
-		run, code = fromSavedPlan(ctx, u, ev, target, &f, lockTimeout)
+		run, code = fromSavedPlan(in.ctx, u, ev, target, &f, lockTimeout)
 	} else {
-		run, code = fromConfig(ctx, u, ev, target, &f, lockTimeout)
+		run, code = fromConfig(in.ctx, u, ev, target, &f, lockTimeout)
 	}
 	if run == nil {
 		return code
 	}
 	defer run.unlock()
-	ctx, e, p, snap, outputs, saved := run.ctx, run.engine, run.plan, run.snap, run.outputs, savedPlan
+	ctx, e, p, doc, snap, saved := run.ctx, run.engine, run.plan, run.doc, run.snap, savedPlan
 
 	if !asJSON && !saved {
-		render.WritePlan(u.stdout, p, outputs, render.Style{Color: u.color})
+		render.WritePlan(u.stdout, doc, render.Style{Color: u.color})
 	}
-	if len(p.Refusals) > 0 {
-		for _, r := range p.Refusals {
+	if len(doc.Refusals) > 0 {
+		for _, r := range doc.Refusals {
 			ev.refusal(r)
 		}
-		return ev.fail("the plan has %d refusal(s); nothing was applied", len(p.Refusals))
+		return ev.fail("the plan has %d refusal(s); nothing was applied", len(doc.Refusals))
 	}
 	if p.Deletes() > 0 && autoApprove && !allowDestroy {
-		return ev.fail("this apply would delete %d bucket(s), and -auto-approve was given without -allow-destroy; nothing was applied\n\n"+
+		return ev.fail("this apply would delete %d resource(s), and -auto-approve was given without -allow-destroy; nothing was applied\n\n"+
 			"  A Job whose configuration arrived empty must not wipe the server. Review the deletions with\n"+
 			"  `bucketform plan`, then apply with -allow-destroy (or without -auto-approve, at a terminal).", p.Deletes())
 	}
@@ -88,36 +88,49 @@ func runApply(u *ui, args []string) int {
 			return exitError
 		}
 	}
+	in.gracefully()
 	progress := newProgressLine(u)
 	e.SetProgress(progress.update)
-	report, err := e.Apply(ctx, p, snap, func(r engine.Result) {
+	report, err := e.Apply(ctx, p, snap, engine.ApplyOptions{Stop: in.stop, OnChange: func(r engine.Result) {
 		progress.print(func() { ev.change(r) })
-	})
+	}})
 	progress.clear()
 	if err != nil {
-		for _, c := range report.Pending {
-			ev.pending(c)
+		why := "an earlier change failed"
+		if report.Stopped {
+			why = "the apply was interrupted"
 		}
-		ev.summary(report.Summary(), false)
-		return ev.fail("apply failed: %v\n\n  What was applied is recorded; run apply again to converge the rest.", err)
+		for _, c := range report.NotAttempted {
+			ev.notAttempted(c, why)
+		}
+		ev.summary(report, false)
+		recorded := "What was applied is recorded; run apply again to converge the rest."
+		if report.IndexErr != nil {
+			recorded = "The ownership index could not be updated; the claims still record what this stack owns, and the next apply records it again."
+		}
+		if report.Stopped {
+			return ev.fail("apply interrupted: %v\n\n  %s", err, recorded)
+		}
+		return ev.fail("apply failed: %v\n\n  %s", err, recorded)
 	}
-	ev.summary(report.Summary(), true)
+	ev.summary(report, true)
 	if !asJSON {
 		fmt.Fprintln(u.stdout)
-		render.WriteOutputs(u.stdout, outputs)
+		render.WriteOutputs(u.stdout, doc.Outputs)
 	}
 	return exitOK
 }
 
 // applyRun is what an apply has read before it shows and applies the plan: the engine, the
-// held lease and the plan with the refresh it was checked against.
+// held lease and the plan with the refresh it was made from.
 type applyRun struct {
 	ctx     context.Context // cancelled when the lease is lost
 	engine  *engine.Engine
 	unlock  func()
 	plan    *plan.Plan
+	doc     *plan.Document
 	snap    *engine.Snapshot
-	outputs []render.Output
+	outputs map[string]plan.OutputDoc
 }
 
 // fromConfig plans the configuration in dir under the stack's lease. It returns nil and the
@@ -131,25 +144,36 @@ func fromConfig(ctx context.Context, u *ui, ev *applyEvents, dir string, f *engi
 	if !ok {
 		return nil, exitError
 	}
+	if !run.refresh(u) {
+		return nil, exitError
+	}
+	return run, exitOK
+}
+
+// refresh reads the servers and plans, under the lease.
+func (run *applyRun) refresh(u *ui) bool {
 	progress := newProgressLine(u)
 	run.engine.SetProgress(progress.update)
 	snap, err := run.engine.Refresh(run.ctx)
 	progress.clear()
 	if err != nil {
 		run.unlock()
-		return nil, ev.fail("%v", err)
+		u.errorf("%v", err)
+		return false
 	}
 	if !targetsMatch(u, run.engine, snap) {
 		run.unlock()
-		return nil, exitError
+		return false
 	}
-	run.plan, run.snap = run.engine.Plan(snap), snap
-	return run, exitOK
+	run.snap, run.plan = snap, run.engine.Plan(snap)
+	run.doc = run.engine.Document(run.plan, snap, run.outputs)
+	return true
 }
 
-// fromSavedPlan reads the plan file at path and checks, under the stack's lease, that the
-// servers still hold what the plan was made against. It returns nil and the exit code when the
-// plan cannot be applied.
+// fromSavedPlan reads the plan file at path and plans again, under the stack's lease, from the
+// configuration the file names and the live servers: nothing in the file is trusted. The plan is
+// applied only if it is the same plan; otherwise it is stale. It returns nil and the exit code
+// when the plan cannot be applied.
 func fromSavedPlan(ctx context.Context, u *ui, ev *applyEvents, path string, f *engineFlags, lockTimeout time.Duration) (*applyRun, int) {
 	if len(f.targets) > 0 || f.destroy {
 		return nil, ev.fail("-target and -destroy cannot be used with a saved plan: they were fixed when the plan was made")
@@ -161,8 +185,8 @@ func fromSavedPlan(ctx context.Context, u *ui, ev *applyEvents, path string, f *
 	f.targets, f.destroy = pf.Targets, pf.Destroy
 	if info, err := os.Stat(pf.Dir); err != nil || !info.IsDir() {
 		return nil, ev.fail("the plan %s was made from the configuration in %s, which is not a directory here\n\n"+
-			"  apply reads the credentials of the plan's minio blocks from that configuration: apply the plan\n"+
-			"  from a checkout at the same path (CI: the same job layout), or make a new plan here.", path, pf.Dir)
+			"  apply plans again from that configuration (and reads the credentials of its minio blocks there):\n"+
+			"  apply the plan from a checkout at the same path (CI: the same job layout), or make a new plan here.", path, pf.Dir)
 	}
 	cfg, ok := loadConfig(u, pf.Dir, config.Options{Vars: f.vars.sources})
 	if !ok {
@@ -175,20 +199,14 @@ func fromSavedPlan(ctx context.Context, u *ui, ev *applyEvents, path string, f *
 	if !ok {
 		return nil, exitError
 	}
-	progress := newProgressLine(u)
-	run.engine.SetProgress(progress.update)
-	now, err := run.engine.Reread(run.ctx, pf.Snapshot)
-	progress.clear()
-	if err != nil {
-		run.unlock()
-		return nil, ev.fail("%v", err)
+	if !run.refresh(u) {
+		return nil, exitError
 	}
-	if diffs := engine.Differences(pf.Snapshot, now); len(diffs) > 0 {
+	if diffs := plan.Differences(pf.Plan, run.doc); len(diffs) > 0 {
 		run.unlock()
-		return nil, ev.fail("the saved plan %s is stale: the server changed since it was made, so nothing was applied\n\n%s\n\n  Make a new plan and review it: bucketform plan -out %s",
-			path, joinLines("  - ", strings.Join(diffs, "\n")), path)
+		return nil, ev.fail("the saved plan %s is stale: planning again from %s and the live servers gives a different plan, so nothing was applied\n\n%s\n\n  Make a new plan and review it: bucketform plan -out %s",
+			path, pf.Dir, joinLines("  - ", strings.Join(diffs, "\n")), path)
 	}
-	run.plan, run.snap = pf.Plan, now
 	return run, exitOK
 }
 
@@ -213,9 +231,6 @@ func startRun(ctx context.Context, u *ui, ev *applyEvents, cfg *config.Config, f
 func planMismatch(pf *planfile.File, cfg *config.Config) string {
 	if cfg.Stack != pf.Stack {
 		return fmt.Sprintf("the plan was made for stack %q, but %s now declares stack %q", pf.Stack, pf.Dir, cfg.Stack)
-	}
-	if cfg.StateBucket != pf.StateBucket {
-		return fmt.Sprintf("the plan was made with state bucket %q, but the configuration now uses %q", pf.StateBucket, cfg.StateBucket)
 	}
 	for name, d := range pf.Deployments {
 		found := false

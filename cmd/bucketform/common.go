@@ -6,14 +6,15 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"sync"
 	"syscall"
 
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
-	"github.com/bucketform/bucketform/cmd/internal/render"
 	"github.com/bucketform/bucketform/config"
 	"github.com/bucketform/bucketform/engine"
+	"github.com/bucketform/bucketform/engine/plan"
 )
 
 // loadConfig loads the configuration in dir and prints its diagnostics. ok is false when it has
@@ -36,22 +37,67 @@ func loadConfig(u *ui, dir string, opts config.Options) (*config.Config, bool) {
 	return cfg, true
 }
 
-// signalContext is cancelled by SIGINT or SIGTERM, so an interrupted apply stops starting new
-// changes, records what it did in the ownership index and releases its lease.
-func signalContext() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+// interrupts turns SIGINT and SIGTERM into a graceful stop. Until graceful is called (while
+// reading and planning), a signal cancels ctx at once. Once an apply has started, the first
+// signal closes stop: no new change starts, the changes in flight finish and are recorded and
+// the lease is released (a Kubernetes Job sent SIGTERM); a second signal cancels ctx, aborting
+// the changes in flight too (they are still recorded as failed).
+type interrupts struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	stop   chan struct{}
+
+	mu       sync.Mutex
+	graceful bool
+	stopped  bool
 }
+
+func newInterrupts() *interrupts {
+	ctx, cancel := context.WithCancel(context.Background())
+	in := &interrupts{ctx: ctx, cancel: cancel, stop: make(chan struct{})}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		defer signal.Stop(sigs)
+		for {
+			select {
+			case <-sigs:
+			case <-ctx.Done():
+				return
+			}
+			in.mu.Lock()
+			if in.graceful && !in.stopped {
+				in.stopped = true
+				close(in.stop)
+			} else {
+				cancel()
+			}
+			in.mu.Unlock()
+		}
+	}()
+	return in
+}
+
+// gracefully makes the next signal stop the apply instead of cancelling it.
+func (in *interrupts) gracefully() {
+	in.mu.Lock()
+	in.graceful = true
+	in.mu.Unlock()
+}
+
+// done releases the signal handler.
+func (in *interrupts) done() { in.cancel() }
 
 // planOutputs describes the configuration's outputs for plans: values only when known and
 // not sensitive.
-func planOutputs(cfg *config.Config) []render.Output {
-	var out []render.Output
+func planOutputs(cfg *config.Config) map[string]plan.OutputDoc {
+	out := map[string]plan.OutputDoc{}
 	for _, o := range cfg.Outputs {
-		ro := render.Output{Name: o.Name, Sensitive: o.Sensitive, Known: o.Value.IsWhollyKnown()}
-		if ro.Known && !ro.Sensitive {
-			ro.Value = ctyJSON(o.Value)
+		od := plan.OutputDoc{Sensitive: o.Sensitive, Known: o.Value.IsWhollyKnown()}
+		if od.Known && !od.Sensitive {
+			od.Value = ctyJSON(o.Value)
 		}
-		out = append(out, ro)
+		out[o.Name] = od
 	}
 	return out
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // applyEvents reports an apply as it happens: as human lines, or with -json as one JSON object
-// per line on stdout (types wait, change, refusal, summary, error) for log pipelines.
+// per line on stdout (types wait, change, refusal, summary, error, warning) for log pipelines.
 type applyEvents struct {
 	u    *ui
 	json bool
@@ -32,7 +32,7 @@ func newApplyEvents(u *ui, asJSON bool) *applyEvents {
 	return ev
 }
 
-func (ev *applyEvents) emit(obj map[string]any) {
+func (ev *applyEvents) emit(obj any) {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
 	b, _ := json.Marshal(obj)
@@ -49,16 +49,12 @@ func (ev *applyEvents) fail(format string, args ...any) int {
 // file and line they are about.
 func (ev *applyEvents) diagnostics(diags hcl.Diagnostics) {
 	for _, d := range diags {
-		obj := map[string]any{"type": "error", "error": d.Summary}
+		obj := render.DiagnosticEvent{Type: "error", Error: d.Summary, Detail: d.Detail}
 		if d.Severity == hcl.DiagWarning {
-			obj = map[string]any{"type": "warning", "warning": d.Summary}
-		}
-		if d.Detail != "" {
-			obj["detail"] = d.Detail
+			obj = render.DiagnosticEvent{Type: "warning", Warning: d.Summary, Detail: d.Detail}
 		}
 		if d.Subject != nil {
-			obj["file"] = d.Subject.Filename
-			obj["line"] = d.Subject.Start.Line
+			obj.File, obj.Line = d.Subject.Filename, d.Subject.Start.Line
 		}
 		ev.emit(obj)
 	}
@@ -69,13 +65,10 @@ func (ev *applyEvents) wait(a engine.WaitAttempt) {
 		logWait(ev.u, a)
 		return
 	}
-	obj := map[string]any{"type": "wait", "deployment": a.Deployment, "endpoint": a.Endpoint,
-		"attempt": a.Attempt, "ready": a.Ready, "elapsed_ms": a.Elapsed.Milliseconds()}
+	obj := render.WaitEvent{Type: "wait", Deployment: a.Deployment, Endpoint: a.Endpoint,
+		Attempt: a.Attempt, Ready: a.Ready, ElapsedMS: a.Elapsed.Milliseconds(), NextAttemptMS: a.Next.Milliseconds()}
 	if a.Err != nil {
-		obj["error"] = a.Err.Error()
-	}
-	if a.Next > 0 {
-		obj["next_attempt_ms"] = a.Next.Milliseconds()
+		obj.Error = a.Err.Error()
 	}
 	ev.emit(obj)
 }
@@ -89,18 +82,13 @@ func (ev *applyEvents) lock(ctx context.Context, e *engine.Engine, timeout time.
 	return unlock, lost, true
 }
 
-var pastTense = map[plan.Action]string{plan.Create: "created", plan.Update: "updated", plan.Adopt: "adopted", plan.Delete: "destroyed"}
+var pastTense = map[plan.Action]string{plan.Create: "created", plan.Update: "updated", plan.Adopt: "adopted",
+	plan.Release: "released", plan.Replace: "replaced", plan.Delete: "destroyed", plan.NoOp: "claimed"}
 
 func (ev *applyEvents) change(r engine.Result) {
 	c := r.Change
 	if ev.json {
-		obj := map[string]any{"type": "change", "address": c.Address, "action": c.Action, "deployment": c.Deployment,
-			"bucket": c.Bucket, "status": "ok", "duration_ms": r.Duration.Milliseconds()}
-		if r.Err != nil {
-			obj["status"] = "error"
-			obj["error"] = r.Err.Error()
-		}
-		ev.emit(obj)
+		ev.emit(render.NewChangeEvent(c, string(r.Status), r.Duration.Milliseconds(), r.Err))
 		return
 	}
 	ev.mu.Lock()
@@ -112,28 +100,33 @@ func (ev *applyEvents) change(r engine.Result) {
 	fmt.Fprintf(ev.u.stdout, "%s: %s after %s\n", c.Address, pastTense[c.Action], r.Duration.Round(time.Millisecond))
 }
 
-func (ev *applyEvents) refusal(r plan.Refusal) {
+func (ev *applyEvents) refusal(r plan.RefusalDoc) {
 	if ev.json {
-		ev.emit(map[string]any{"type": "refusal", "address": r.Address, "deployment": r.Deployment, "bucket": r.Bucket, "reason": r.Reason})
+		ev.emit(render.NewRefusalEvent(r))
 	}
 }
 
-func (ev *applyEvents) pending(c plan.Change) {
+func (ev *applyEvents) notAttempted(c plan.Change, why string) {
 	if ev.json {
-		ev.emit(map[string]any{"type": "change", "address": c.Address, "action": c.Action, "deployment": c.Deployment,
-			"bucket": c.Bucket, "status": "pending", "duration_ms": 0})
+		ev.emit(render.NewChangeEvent(c, string(engine.NotAttempted), 0, nil))
 		return
 	}
-	fmt.Fprintf(ev.u.stdout, "%s: %s not attempted (an earlier change failed)\n", c.Address, c.Action)
+	fmt.Fprintf(ev.u.stdout, "%s: %s not attempted (%s)\n", c.Address, c.Action, why)
 }
 
-func (ev *applyEvents) summary(s plan.Summary, complete bool) {
+func (ev *applyEvents) summary(r *engine.Report, complete bool) {
+	s := r.Summary()
 	if ev.json {
-		ev.emit(map[string]any{"type": "summary", "add": s.Add, "change": s.Change, "destroy": s.Destroy, "complete": complete})
+		ev.emit(render.SummaryEvent{Type: "summary", Add: s.Add, Change: s.Change, Destroy: s.Destroy, Complete: complete,
+			Failed: len(r.Failed), NotAttempted: len(r.NotAttempted), Interrupted: r.Stopped, Recorded: r.IndexErr == nil})
 		return
 	}
 	if complete {
 		fmt.Fprintln(ev.u.stdout)
 		fmt.Fprintln(ev.u.stdout, render.ApplyLine(s))
+		return
 	}
+	fmt.Fprintln(ev.u.stdout)
+	fmt.Fprintf(ev.u.stdout, "Apply incomplete: %d added, %d changed, %d destroyed; %d failed, %d not attempted.\n",
+		s.Add, s.Change, s.Destroy, len(r.Failed), len(r.NotAttempted))
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,6 +22,8 @@ import (
 	"github.com/bucketform/bucketform/engine/miniotest"
 )
 
+var updateScripts = flag.Bool("update-scripts", false, "rewrite the files that cmp compares in testdata/script (review the diff)")
+
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"bucketform": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
@@ -36,6 +39,7 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		Cmds:                scriptCommands(),
 		RequireExplicitExec: false,
+		UpdateScripts:       *updateScripts,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("BUCKETFORM_MINIO", mustFind("minio"))

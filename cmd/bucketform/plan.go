@@ -11,6 +11,7 @@ import (
 	"github.com/bucketform/bucketform/cmd/internal/render"
 	"github.com/bucketform/bucketform/config"
 	"github.com/bucketform/bucketform/engine"
+	"github.com/bucketform/bucketform/engine/plan"
 	"github.com/bucketform/bucketform/engine/planfile"
 )
 
@@ -50,8 +51,9 @@ func runPlan(u *ui, args []string) (code int) {
 			}
 		}()
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
+	in := newInterrupts()
+	defer in.done()
+	ctx := in.ctx
 	e, outputs, header, ok := preparePlan(ctx, u, dir, &f, out != "")
 	if !ok {
 		return exitError
@@ -69,16 +71,17 @@ func runPlan(u *ui, args []string) (code int) {
 		return exitError
 	}
 	p := e.Plan(snap)
+	doc := e.Document(p, snap, outputs)
 	switch {
 	case asJSON:
-		if err := render.WriteJSON(u.stdout, p, outputs); err != nil {
+		if err := render.WriteJSON(u.stdout, doc); err != nil {
 			u.errorf("write the JSON plan: %v", err)
 			return exitError
 		}
 	case asMarkdown:
-		render.WriteMarkdown(u.stdout, p)
+		render.WriteMarkdown(u.stdout, doc)
 	default:
-		render.WritePlan(u.stdout, p, outputs, render.Style{Color: u.color})
+		render.WritePlan(u.stdout, doc, render.Style{Color: u.color})
 	}
 	if len(p.Refusals) > 0 {
 		if !asJSON && !asMarkdown {
@@ -87,7 +90,7 @@ func runPlan(u *ui, args []string) (code int) {
 		return exitError
 	}
 	if out != "" {
-		if err := writePlanFile(out, header, p, snap); err != nil {
+		if err := writePlanFile(out, header, doc); err != nil {
 			u.errorf("write the plan file: %v", err)
 			return exitError
 		}
@@ -107,9 +110,9 @@ func targetsMatch(u *ui, e *engine.Engine, snap *engine.Snapshot) bool {
 	if len(bad) == 0 {
 		return true
 	}
-	u.errorf("-target %s selects no bucket: the configuration declares none at that address and the stack owns none",
+	u.errorf("-target %s selects nothing: the configuration declares nothing at that address and the stack owns nothing there",
 		strings.Join(bad, ", -target "))
-	u.hint(`addresses look like bucket.NAME, or bucket.NAME["KEY"] for one instance of a for_each block`)
+	u.hint(`addresses look like KIND.NAME (bucket.data, user.api), or KIND.NAME["KEY"] for one instance of a for_each block`)
 	return false
 }
 
@@ -133,7 +136,7 @@ func removeOldPlanFile(u *ui, path string) {
 // when withHeader is set (-out), the plan file header. The configuration itself is not
 // returned: the engine keeps what it needs, and the rest of a large configuration (syntax
 // trees, source ranges) would otherwise stay in memory through the refresh.
-func preparePlan(ctx context.Context, u *ui, dir string, f *engineFlags, withHeader bool) (*engine.Engine, []render.Output, *planfile.File, bool) {
+func preparePlan(ctx context.Context, u *ui, dir string, f *engineFlags, withHeader bool) (*engine.Engine, map[string]plan.OutputDoc, *planfile.File, bool) {
 	cfg, ok := loadConfig(u, dir, config.Options{Vars: f.vars.sources})
 	if !ok {
 		return nil, nil, nil, false

@@ -10,10 +10,9 @@ import (
 	"github.com/bucketform/bucketform/engine/planfile"
 )
 
-// planFileHeader returns the plan file for a plan of cfg, without the plan and the snapshot:
-// it is made before the refresh, so that the configuration need not stay in memory while the
-// servers are read. It records no variable values (they may be secret), no credentials and no
-// output values.
+// planFileHeader returns the plan file for a plan of cfg, without the plan: it is made before
+// the refresh, so that the configuration need not stay in memory while the servers are read.
+// It records no variable values (they may be secret), no credentials and no output values.
 func planFileHeader(cfg *config.Config, dir string, opts engine.Options) (*planfile.File, error) {
 	absDir, err := filepath.Abs(dir)
 	if err != nil {
@@ -23,7 +22,6 @@ func planFileHeader(cfg *config.Config, dir string, opts engine.Options) (*planf
 		BucketformVersion: versionString(),
 		Dir:               absDir,
 		Stack:             cfg.Stack,
-		StateBucket:       cfg.StateBucket,
 		Targets:           opts.Targets,
 		Destroy:           opts.Destroy,
 		Deployments:       map[string]planfile.Deployment{},
@@ -31,16 +29,13 @@ func planFileHeader(cfg *config.Config, dir string, opts engine.Options) (*planf
 	for _, d := range cfg.Deployments {
 		f.Deployments[d.Name] = planfile.Deployment{Endpoint: d.Endpoint, Secure: d.Secure, Region: d.Region}
 	}
-	for _, o := range cfg.Outputs {
-		f.Outputs = append(f.Outputs, planfile.Output{Name: o.Name, Sensitive: o.Sensitive, Known: o.Value.IsWhollyKnown()})
-	}
 	return f, nil
 }
 
-// writePlanFile saves p, made from snap, for `apply PLANFILE`.
-func writePlanFile(path string, header *planfile.File, p *plan.Plan, snap *engine.Snapshot) error {
+// writePlanFile saves the plan document for `apply PLANFILE` and `show`.
+func writePlanFile(path string, header *planfile.File, doc *plan.Document) error {
 	f := *header
 	f.CreatedAt = time.Now().UTC().Truncate(time.Second)
-	f.Plan, f.Snapshot = p, snap
+	f.Plan = doc
 	return planfile.Write(path, &f)
 }

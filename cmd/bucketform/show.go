@@ -39,13 +39,9 @@ func runShow(u *ui, args []string) int {
 		return exitError
 	}
 	// A plan file holds no output values: outputs show as sensitive, unknown, or "not stored".
-	var outputs []render.Output
-	for _, o := range pf.Outputs {
-		outputs = append(outputs, render.Output{Name: o.Name, Sensitive: o.Sensitive, Known: o.Known})
-	}
 	switch {
 	case asJSON:
-		if err := render.WriteJSON(u.stdout, pf.Plan, outputs); err != nil {
+		if err := render.WriteJSON(u.stdout, pf.Plan); err != nil {
 			u.errorf("%v", err)
 			return exitError
 		}
@@ -53,7 +49,7 @@ func runShow(u *ui, args []string) int {
 		render.WriteMarkdown(u.stdout, pf.Plan)
 	default:
 		fmt.Fprintf(u.stdout, "%s\n\n", planFileSummary(pos[0], pf))
-		render.WritePlan(u.stdout, pf.Plan, outputs, render.Style{Color: u.color && !noColor})
+		render.WritePlan(u.stdout, pf.Plan, render.Style{Color: u.color && !noColor})
 	}
 	return exitOK
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/bucketform/bucketform/cmd/internal/render"
 	"github.com/bucketform/bucketform/config"
 	"github.com/bucketform/bucketform/engine"
 )
@@ -34,7 +35,7 @@ func newUI(stdin io.Reader, stdout, stderr io.Writer) *ui {
 // errorf prints "Error: <summary>" on stderr (with apply -json: an error line on stdout).
 func (u *ui) errorf(format string, args ...any) {
 	if u.json != nil {
-		u.json.emit(map[string]any{"type": "error", "error": fmt.Sprintf(format, args...)})
+		u.json.emit(render.DiagnosticEvent{Type: "error", Error: fmt.Sprintf(format, args...)})
 		return
 	}
 	fmt.Fprintf(u.stderr, "Error: %s\n", fmt.Sprintf(format, args...))

@@ -24,8 +24,9 @@ func runForceUnlock(u *ui, args []string) int {
 		u.errorf("%v", err)
 		return exitError
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
+	in := newInterrupts()
+	defer in.done()
+	ctx := in.ctx
 	msgs, err := e.ForceUnlock(ctx)
 	for _, m := range msgs {
 		fmt.Fprintln(u.stdout, m)

@@ -121,8 +121,8 @@ func SortLifecycle(rules []LifecycleRule) []LifecycleRule {
 	return out
 }
 
-// Live is what a server holds for one bucket name.
-type Live struct {
+// BucketLive is what a server holds for one bucket name.
+type BucketLive struct {
 	Exists bool
 	// Owner is the value of the bucket's ownership tag, "" when it has none.
 	Owner string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,15 +31,17 @@ func store(t *testing.T, stateBucket, stack string) *ownership.Store {
 	return ownership.NewStore(c, stateBucket, stack)
 }
 
+func bucketKey(name string) model.Key { return model.Key{Kind: model.KindBucket, ID: name} }
+
 func TestMissingIndexIsEmptyAndFirstWriteCreatesStateBucket(t *testing.T) {
 	ctx := context.Background()
 	s := store(t, "state-first", "alpha")
 	snap, err := s.Load(ctx)
-	if err != nil || snap.ETag != "" || len(snap.Index.Buckets) != 0 {
+	if err != nil || snap.ETag != "" || snap.Index.Len() != 0 {
 		t.Fatalf("Load of a missing index = %+v, %v", snap, err)
 	}
 	err = s.Update(ctx, func(idx *ownership.Index) {
-		idx.Buckets["b1"] = ownership.NewEntry("bucket.b1", model.NewAttrSet(model.AttrQuota, model.AttrPolicy))
+		idx.Set(bucketKey("b1"), ownership.Entry{Address: "bucket.b1", Attrs: []string{"quota", "policy"}})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -50,14 +53,14 @@ func TestMissingIndexIsEmptyAndFirstWriteCreatesStateBucket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := snap.Index.Buckets["b1"]
-	if e.Address != "bucket.b1" || !e.AttrSet().Has(model.AttrQuota) || !e.AttrSet().Has(model.AttrPolicy) || len(e.Attrs) != 2 {
-		t.Fatalf("entry read back as %+v", e)
+	e, _ := snap.Index.Get(bucketKey("b1"))
+	if e.Address != "bucket.b1" || strings.Join(e.Attrs, ",") != "policy,quota" || snap.Version != ownership.FormatVersion {
+		t.Fatalf("entry read back as %+v (version %q)", e, snap.Version)
 	}
 	// Stacks do not see each other's index.
 	other, err := store(t, "state-first", "beta").Load(ctx)
-	if err != nil || len(other.Index.Buckets) != 0 {
-		t.Fatalf("stack beta sees %+v, %v", other.Index.Buckets, err)
+	if err != nil || other.Index.Len() != 0 {
+		t.Fatalf("stack beta sees %+v, %v", other.Index, err)
 	}
 }
 
@@ -73,7 +76,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 			defer wg.Done()
 			s := store(t, "state-cas", "alpha") // separate clients, as separate processes would have
 			errs[i] = s.Update(ctx, func(idx *ownership.Index) {
-				idx.Buckets[fmt.Sprintf("b%d", i)] = ownership.NewEntry(fmt.Sprintf("bucket.b%d", i), model.NewAttrSet(model.AttrTags))
+				idx.Set(bucketKey(fmt.Sprintf("b%d", i)), ownership.Entry{Address: fmt.Sprintf("bucket.b%d", i), Attrs: []string{"tags"}})
 			})
 		}(i)
 	}
@@ -85,8 +88,8 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(snap.Index.Buckets) != writers {
-		t.Fatalf("index holds %d buckets after %d concurrent writers: %v", len(snap.Index.Buckets), writers, snap.Index.Buckets)
+	if snap.Index.Len() != writers {
+		t.Fatalf("index holds %d buckets after %d concurrent writers: %v", snap.Index.Len(), writers, snap.Index)
 	}
 }
 

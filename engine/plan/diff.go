@@ -1,124 +1,193 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/bucketform/bucketform/config/model"
-	"github.com/bucketform/bucketform/config/policy"
 )
 
 // Input is everything the diff of one deployment needs.
 type Input struct {
 	Deployment string
 	Stack      string
-	// Desired lists the buckets the configuration declares on this deployment.
+	// Schemas holds the schema of every kind that can appear below.
+	Schemas map[model.Kind]*Schema
+	// Desired lists the resources the configuration declares on this deployment.
 	Desired []Desired
-	// Index is the stack's ownership index on this deployment, by bucket name.
-	Index map[string]IndexEntry
-	// Live holds what the server has, by bucket name, for every desired and indexed bucket.
-	Live map[string]model.Live
-	// Removed holds the removed blocks of this deployment, by bucket name.
-	Removed map[string]Removed
+	// Index is the stack's ownership index on this deployment.
+	Index map[model.Key]IndexEntry
+	// Claims holds the claims of the resources below, whichever stack holds them.
+	Claims map[model.Key]Claim
+	// Live holds what the server has for every desired resource, every resource the index
+	// lists and every resource the stack claims.
+	Live map[model.Key]*model.Live
+	// Removed holds the removed blocks of this deployment.
+	Removed map[model.Key]Removed
 	// Destroy plans the deletion of everything the stack owns (plan -destroy).
 	Destroy bool
 	// Targets limits the plan to these addresses (-target); empty means everything.
 	Targets []string
 }
 
-// Desired is one bucket the configuration declares.
+// Desired is one resource the configuration declares.
 type Desired struct {
 	Address      string
-	State        model.Bucket
+	Resource     *model.Resource
 	ForceDestroy bool
+	Range        *Range
 }
 
-// Removed is a removed block: a bucket no longer declared that may be deleted with its objects,
-// or released from the stack without being deleted.
+// Removed is a removed block: a resource no longer declared that may be deleted (a bucket with
+// its objects), or released from the stack without being deleted.
 type Removed struct {
 	ForceDestroy bool
-	// Keep (destroy = false) releases the bucket: it stays on the server, owned by no stack.
-	Keep bool
+	// Keep (destroy = false) releases the resource: it stays on the server, owned by no stack.
+	Keep  bool
+	Range *Range
 }
 
-// ReadAttrs returns the attributes refresh must read for a desired bucket, given its owner tag
-// and its index entry: what the configuration declares, what the stack declared before (when it
-// owns the bucket), and object lock when versioning is to be suspended (the server refuses that
-// under object lock, so the plan must know).
-func ReadAttrs(stack, owner string, d model.Bucket, indexed *IndexEntry) model.AttrSet {
-	attrs := model.AttrSet{}
-	if owner != "" && owner != stack {
-		return attrs // another stack's bucket: it will be refused, nothing more to read
-	}
-	for a := range d.Attrs {
-		attrs[a] = true
-	}
-	if indexed != nil && owner == stack {
-		for a := range indexed.Attrs {
-			attrs[a] = true
-		}
-	}
-	if d.Attrs.Has(model.AttrVersioning) && d.Versioning == model.VersioningSuspended {
-		attrs[model.AttrObjectLock] = true
-	}
-	delete(attrs, model.AttrTags) // always read with ownership
-	return attrs
+// Claim says which stack owns a resource: the one that won the conditional write of its claim
+// object, and the address the resource had then.
+type Claim struct {
+	Stack   string
+	Address string
 }
 
 // Diff compares desired and live state of each deployment and returns the plan.
-func Diff(stack string, destroy bool, inputs []Input) *Plan {
-	p := &Plan{Stack: stack, Destroy: destroy, Index: map[string]IndexUpdate{}}
+func Diff(stack string, destroy bool, targets []string, inputs []Input) *Plan {
+	p := &Plan{Stack: stack, Destroy: destroy, Targets: slices.Clone(targets), Index: map[string]IndexUpdate{}}
 	for _, in := range inputs {
-		d := differ{in: in, plan: p, index: IndexUpdate{}}
+		in.Stack, in.Destroy, in.Targets = stack, destroy, targets
+		d := differ{in: in, plan: p, index: IndexUpdate{}, declared: map[model.Key]bool{}}
 		d.run()
 		p.Index[in.Deployment] = d.index
 	}
-	sort.SliceStable(p.Changes, func(i, j int) bool {
-		if p.Changes[i].Address != p.Changes[j].Address {
-			return p.Changes[i].Address < p.Changes[j].Address
-		}
-		return p.Changes[i].Deployment < p.Changes[j].Deployment
+	slices.SortStableFunc(p.Changes, func(a, b Change) int {
+		return cmp.Or(cmp.Compare(a.Address, b.Address), cmp.Compare(a.Deployment, b.Deployment))
 	})
-	sort.SliceStable(p.Refusals, func(i, j int) bool { return p.Refusals[i].Address < p.Refusals[j].Address })
+	slices.SortStableFunc(p.Refusals, func(a, b Refusal) int {
+		return cmp.Or(cmp.Compare(a.Address, b.Address), cmp.Compare(a.Deployment, b.Deployment))
+	})
 	return p
 }
 
 type differ struct {
-	in    Input
-	plan  *Plan
-	index IndexUpdate
+	in       Input
+	plan     *Plan
+	index    IndexUpdate
+	declared map[model.Key]bool
 }
 
 func (d *differ) run() {
-	declared := map[string]bool{}
 	for _, want := range d.in.Desired {
-		declared[want.State.Name] = true
+		d.declared[want.Resource.Key()] = true
+	}
+	for _, want := range d.in.Desired {
 		if !MatchTargets(d.in.Targets, want.Address) {
 			continue
 		}
 		if d.in.Destroy {
 			d.destroyDeclared(want)
 		} else {
-			d.declared(want)
+			d.declaredResource(want)
 		}
 	}
-	names := make([]string, 0, len(d.in.Index))
-	for name := range d.in.Index {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		entry := d.in.Index[name]
-		if declared[name] || !MatchTargets(d.in.Targets, entry.Address) {
-			continue
-		}
-		d.undeclared(name, entry)
+	for _, key := range d.undeclaredKeys() {
+		d.undeclared(key)
 	}
 }
 
-func (d *differ) refuse(address, bucket, reason string) {
-	d.plan.Refusals = append(d.plan.Refusals, Refusal{Address: address, Deployment: d.in.Deployment, Bucket: bucket, Reason: reason})
+// undeclaredKeys returns, sorted, the resources the index lists or the stack claims that the
+// configuration no longer declares and that -target selects.
+func (d *differ) undeclaredKeys() []model.Key {
+	seen := map[model.Key]bool{}
+	var keys []model.Key
+	add := func(k model.Key) {
+		if !d.declared[k] && !seen[k] && MatchTargets(d.in.Targets, d.address(k)) {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	for k := range d.in.Index {
+		add(k)
+	}
+	for k, c := range d.in.Claims {
+		if c.Stack == d.in.Stack {
+			add(k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b model.Key) int {
+		return cmp.Or(cmp.Compare(d.address(a), d.address(b)), cmp.Compare(a.String(), b.String()))
+	})
+	return keys
+}
+
+// address returns the address an undeclared resource had: from the index, else from its claim,
+// else KIND.ID.
+func (d *differ) address(k model.Key) string {
+	if e, ok := d.in.Index[k]; ok && e.Address != "" {
+		return e.Address
+	}
+	if c, ok := d.in.Claims[k]; ok && c.Address != "" {
+		return c.Address
+	}
+	return string(k.Kind) + "." + k.ID
+}
+
+func (d *differ) schema(k model.Kind) *Schema {
+	s := d.in.Schemas[k]
+	if s == nil {
+		panic(fmt.Sprintf("plan: no schema for kind %q", k)) // a programming error: every kind registers one
+	}
+	return s
+}
+
+// owner returns the stack that owns a resource and whether a claim says so. A resource without
+// a claim whose ownership mark names a stack (a bucket's bucketform-stack tag) belongs to that
+// stack as far as others are concerned: bucketform versions before claims recorded ownership
+// that way.
+func (d *differ) owner(k model.Key) (stack string, claimed bool) {
+	if c, ok := d.in.Claims[k]; ok {
+		return c.Stack, true
+	}
+	if live := d.in.Live[k]; live != nil && live.Exists && live.Tagged != "" {
+		return live.Tagged, false
+	}
+	return "", false
+}
+
+// owned reports whether the stack owns an existing resource: its claim names the stack, or,
+// without a claim, both its ownership mark and the stack's index do (the record of versions
+// before claims; apply writes the claim).
+func (d *differ) owned(k model.Key) bool {
+	live := d.in.Live[k]
+	if live == nil || !live.Exists {
+		return false
+	}
+	owner, claimed := d.owner(k)
+	if owner != d.in.Stack {
+		return false
+	}
+	_, indexed := d.in.Index[k]
+	return claimed || indexed
+}
+
+func (d *differ) deleteEnv() DeleteEnv {
+	return DeleteEnv{
+		Owned: func(k model.Key) bool {
+			owner, _ := d.owner(k)
+			return owner == d.in.Stack
+		},
+		Declared: func(k model.Key) bool { return d.declared[k] },
+	}
+}
+
+func (d *differ) refuse(kind model.Kind, address, id, code, reason string, rng *Range) {
+	d.plan.Refusals = append(d.plan.Refusals, Refusal{Kind: kind, Address: address, Deployment: d.in.Deployment,
+		ID: id, Code: code, Reason: reason, Range: rng})
 }
 
 func (d *differ) add(c Change) {
@@ -126,149 +195,185 @@ func (d *differ) add(c Change) {
 	d.plan.Changes = append(d.plan.Changes, c)
 }
 
-// owned reports whether the stack owns the bucket: its index lists it and its tag agrees.
-func (d *differ) owned(name string, live model.Live) bool {
-	_, indexed := d.in.Index[name]
-	return indexed && live.Exists && live.Owner == d.in.Stack
+func (d *differ) record(k model.Key, address string, want *model.Resource) {
+	d.index[k] = &IndexEntry{Address: address, Attrs: want.Names()}
 }
 
-// writeOrder is the order attributes are written in: versioning before lifecycle rules that
-// act on noncurrent versions, tags early so an interrupted create leaves an owned bucket.
-var writeOrder = []model.Attr{model.AttrTags, model.AttrVersioning, model.AttrPolicy, model.AttrQuota, model.AttrLifecycle}
+func (d *differ) declaredResource(want Desired) {
+	r := want.Resource
+	key, s := r.Key(), d.schema(r.Kind)
+	live := d.in.Live[key]
+	entry, indexed := d.in.Index[key]
+	owner, claimed := d.owner(key)
+	noun := fmt.Sprintf("%s %q", s.Kind, r.ID)
 
-func (d *differ) declared(want Desired) {
-	name := want.State.Name
-	live := d.in.Live[name]
-	entry, indexed := d.in.Index[name]
-	declaredAttrs := want.State.Attrs
-	if !live.Exists {
-		c := Change{Address: want.Address, Bucket: name, Action: Create, After: cloneBucket(want.State),
-			ObjectLock: want.State.ObjectLock, WriteOwnerTag: true}
-		for _, a := range writeOrder {
-			if declaredAttrs.Has(a) && !isDefault(a, &want.State) {
-				c.Writes = append(c.Writes, Write{Attr: a})
+	if owner != "" && owner != d.in.Stack {
+		d.refuse(s.Kind, want.Address, r.ID, "owned-by-other-stack", fmt.Sprintf("%s is owned by stack %q; bucketform never adopts, changes or deletes another stack's %s "+
+			"(to move it, release it from stack %q first: see \"Moving resources between stacks\" in the docs)", noun, owner, s.Kind, owner), want.Range)
+		return
+	}
+	if live == nil || !live.Exists {
+		c := Change{Kind: s.Kind, Address: want.Address, ID: r.ID, Action: Create, After: r.Clone(), Range: want.Range}
+		for _, a := range s.Attrs {
+			if v := r.Get(a.Name); v != nil {
+				name, _, after := a.present(nil, v)
+				c.Attrs = append(c.Attrs, AttrChange{Attr: a.Name, Name: name, After: after, Changed: true, Sensitive: a.Sensitive})
 			}
 		}
-		if indexed {
-			c.Notes = append(c.Notes, "owned by this stack but missing from the server: it will be created again")
+		switch {
+		case claimed:
+			c.Notes = append(c.Notes, Note{"recreate-claimed", "claimed by this stack but missing from the server: it will be created again"})
+		case indexed:
+			c.Notes = append(c.Notes, Note{"recreate-indexed", "owned by this stack but missing from the server: it will be created again"})
 		}
 		d.add(c)
-		d.index[name] = &IndexEntry{Address: want.Address, Attrs: declaredAttrs}
+		d.record(key, want.Address, r)
 		return
 	}
-	if live.Owner != "" && live.Owner != d.in.Stack {
-		d.refuse(want.Address, name, fmt.Sprintf("bucket %q is owned by stack %q; bucketform never adopts, changes or deletes another stack's bucket "+
-			"(to move it, release it from stack %q first: see \"Moving a bucket between stacks\" in the README)", name, live.Owner, live.Owner))
-		if indexed {
-			d.index[name] = nil
-		}
-		return
-	}
-	var prev model.AttrSet
+
+	var prev []string
 	action := Update
-	var notes []string
+	var notes []Note
 	switch {
-	case d.owned(name, live):
+	case d.owned(key) && indexed:
 		prev = entry.Attrs
-	case live.Owner == d.in.Stack:
+	case d.owned(key):
+		notes = append(notes, Note{"claimed-not-indexed", "claimed by this stack but missing from its ownership index (an interrupted apply?): it will be recorded again"})
+	case owner == d.in.Stack:
 		action = Adopt
-		notes = append(notes, "tagged by this stack but missing from its ownership index (an interrupted apply?): it will be recorded again")
+		notes = append(notes, Note{"adopt-marked", "marked as owned by this stack but neither claimed nor in its ownership index (an interrupted apply?): it will be adopted again"})
 	case indexed:
 		action = Adopt
-		notes = append(notes, "listed in this stack's ownership index but its "+model.OwnerTag+" tag is missing: it will be adopted again")
+		notes = append(notes, Note{"adopt-indexed", "listed in this stack's ownership index but no stack claims it: it will be adopted again"})
 	default:
 		action = Adopt
-		notes = append(notes, "exists and no stack owns it: it will be adopted (attributes the configuration does not declare are left as they are)")
+		notes = append(notes, Note{"adopt", "exists and no stack owns it: it will be adopted (attributes the configuration does not declare are left as they are)"})
 	}
-
-	if declaredAttrs.Has(model.AttrObjectLock) && live.State.ObjectLock != want.State.ObjectLock {
-		d.refuse(want.Address, name, fmt.Sprintf("object_lock is %v on the server and %v in the configuration; object lock can only be chosen when a bucket is created "+
-			"(set object_lock = %v, or create a new bucket under another name)", live.State.ObjectLock, want.State.ObjectLock, live.State.ObjectLock))
-	}
-	if declaredAttrs.Has(model.AttrVersioning) && want.State.Versioning == model.VersioningSuspended && live.State.ObjectLock {
-		d.refuse(want.Address, name, "versioning cannot be suspended on a bucket with object lock; the server refuses it (set versioning = \"enabled\")")
-	}
-
-	concerned := declaredAttrs.Union(prev)
-	before := restrict(live.State, concerned)
-	after := restrict(live.State, concerned)
-	var writes []Write
-	for _, a := range writeOrder {
-		switch {
-		case declaredAttrs.Has(a):
-			copyAttr(a, after, &want.State)
-			if !EqualAttr(a, before, after) {
-				writes = append(writes, Write{Attr: a})
-			}
-		case prev.Has(a) && a == model.AttrVersioning:
-			notes = append(notes, fmt.Sprintf("versioning is no longer declared; it stays %s, because a bucket cannot return to never versioned", live.State.Versioning.Display()))
-		case prev.Has(a):
-			resetAttr(a, after)
-			if !EqualAttr(a, before, after) {
-				writes = append(writes, Write{Attr: a, Reset: true})
+	if s.Check != nil {
+		for _, f := range s.Check(r, live) {
+			if f.Refuse {
+				d.refuse(s.Kind, want.Address, r.ID, f.Code, f.Text, want.Range)
+			} else {
+				notes = append(notes, Note{f.Code, f.Text})
 			}
 		}
 	}
-	if declaredAttrs.Has(model.AttrObjectLock) {
-		after.ObjectLock = want.State.ObjectLock
+
+	c := Change{Kind: s.Kind, Address: want.Address, ID: r.ID, Range: want.Range}
+	before := model.NewResource(s.Kind, r.ID)
+	after := model.NewResource(s.Kind, r.ID)
+	replace := false
+	for _, a := range s.Attrs {
+		declared, wasDeclared := r.Has(a.Name), slices.Contains(prev, a.Name)
+		if !declared && !wasDeclared {
+			continue
+		}
+		liveV := live.State.Get(a.Name)
+		if liveV != nil {
+			before.Set(a.Name, liveV)
+		}
+		ac := AttrChange{Attr: a.Name, Sensitive: a.Sensitive}
+		var afterV model.Value
+		switch {
+		case declared:
+			afterV = r.Get(a.Name)
+			differs := liveV == nil || !afterV.Equal(liveV)
+			if a.CreateOnly != nil {
+				if differs && liveV != nil {
+					d.refuse(s.Kind, want.Address, r.ID, "create-only", a.CreateOnly(liveV, afterV), want.Range)
+				}
+				differs = false
+			}
+			ac.Changed = differs
+			if differs && a.Replace {
+				replace, ac.ForcesReplacement = true, true
+			}
+		case a.Reset == nil:
+			afterV = liveV
+			if a.NoReset != nil {
+				notes = append(notes, Note{"no-reset", a.NoReset(liveV)})
+			}
+		default:
+			afterV = a.Reset
+			ac.Changed = liveV == nil || !a.Reset.Equal(liveV)
+			ac.Reset = true
+		}
+		if afterV != nil {
+			after.Set(a.Name, afterV)
+		}
+		ac.Name, ac.Before, ac.After = a.present(liveV, afterV)
+		c.Attrs = append(c.Attrs, ac)
 	}
-	if action == Update && len(writes) == 0 {
+	c.Before, c.After = before, after
+	switch {
+	case replace:
+		action = Replace
+		c.After = r.Clone()
+		notes = append(notes, Note{"replace", "a changed attribute cannot be changed in place: the " + string(s.Kind) + " is deleted and created again"})
+	case action == Update && len(c.Changed()) == 0:
 		action = NoOp
 	}
-	c := Change{Address: want.Address, Bucket: name, Action: action, Before: before, After: after,
-		Writes: writes, WriteOwnerTag: action == Adopt, Notes: notes}
-	if c.WriteOwnerTag {
-		// Written with the owner tag unless tags are among the writes: also when the
-		// configuration declares tags that already match (an adopted bucket, or one created by
-		// an interrupted apply), or they would be wiped.
-		c.KeepTags = copyTags(live.State.Tags)
-	}
+	c.Action, c.Notes = action, notes
 	d.add(c)
-	d.index[name] = &IndexEntry{Address: want.Address, Attrs: declaredAttrs}
+	d.record(key, want.Address, r)
 }
 
 func (d *differ) destroyDeclared(want Desired) {
-	name := want.State.Name
-	live := d.in.Live[name]
-	if !d.owned(name, live) {
+	key := want.Resource.Key()
+	if !d.owned(key) {
 		return // not ours: -destroy never touches it
 	}
-	d.deleteOwned(want.Address, name, live, want.ForceDestroy, "")
+	d.deleteOwned(key, want.Address, want.ForceDestroy, true, want.Range)
 }
 
-func (d *differ) undeclared(name string, entry IndexEntry) {
-	live := d.in.Live[name]
-	if !d.owned(name, live) {
-		d.index[name] = nil // stale record: the bucket is gone or no longer carries our tag
+func (d *differ) undeclared(key model.Key) {
+	address := d.address(key)
+	if !d.owned(key) {
+		d.index[key] = nil // a stale record: the resource is gone, or another stack owns it
 		return
 	}
-	removed := d.in.Removed[name]
+	s := d.schema(key.Kind)
+	live := d.in.Live[key]
+	removed := d.in.Removed[key]
 	if removed.Keep {
-		before := restrict(live.State, model.NewAttrSet(model.AttrTags))
-		d.add(Change{Address: entry.Address, Bucket: name, Action: Update, Before: before, After: restrict(live.State, model.NewAttrSet(model.AttrTags)),
-			Release: true, KeepTags: copyTags(live.State.Tags),
-			Notes: []string{"released from this stack (removed block with destroy = false): its " + model.OwnerTag + " tag and index entry are removed; the bucket and its objects stay"}})
-		d.index[name] = nil
+		d.add(Change{Kind: key.Kind, Address: address, ID: key.ID, Action: Release, Before: live.State.Clone(), After: live.State.Clone(),
+			Attrs: unchangedAttrs(s, live.State), Range: removed.Range,
+			Notes: []Note{{"release", "released from this stack (removed block with destroy = false): its claim and index entry are removed; the " + string(s.Kind) + " stays as it is"}}})
+		d.index[key] = nil
 		return
 	}
-	d.deleteOwned(entry.Address, name, live, removed.ForceDestroy,
-		"no longer declared; add a removed block with force_destroy = true to delete it with its objects, empty it, or declare it again")
+	d.deleteOwned(key, address, removed.ForceDestroy, false, removed.Range)
 }
 
-func (d *differ) deleteOwned(address, name string, live model.Live, force bool, hint string) {
-	if hint == "" {
-		hint = "set force_destroy = true on it to delete it with its objects, or empty it first"
+func (d *differ) deleteOwned(key model.Key, address string, force, declared bool, rng *Range) {
+	s := d.schema(key.Kind)
+	live := d.in.Live[key]
+	if s.DeleteBlocked != nil {
+		if f := s.DeleteBlocked(key.ID, live, force, declared, d.deleteEnv()); f != nil {
+			d.refuse(key.Kind, address, key.ID, f.Code, f.Text, rng)
+			return
+		}
 	}
-	if !force && live.Emptiness == model.NotEmpty {
-		d.refuse(address, name, fmt.Sprintf("bucket %q holds objects and only empty buckets are deleted: %s", name, hint))
-		return
-	}
-	c := Change{Address: address, Bucket: name, Action: Delete, Before: cloneBucket(live.State), ForceDestroy: force}
+	c := Change{Kind: key.Kind, Address: address, ID: key.ID, Action: Delete, Before: live.State.Clone(),
+		Attrs: unchangedAttrs(s, live.State), ForceDestroy: force, Range: rng}
 	if force {
-		c.Notes = append(c.Notes, "force_destroy: every object and object version is deleted first (object-lock retention is never bypassed)")
+		c.Notes = append(c.Notes, Note{"force-destroy", "force_destroy: every object and object version is deleted first (object-lock retention is never bypassed)"})
 	}
 	d.add(c)
-	d.index[name] = nil
+	d.index[key] = nil
+}
+
+// unchangedAttrs lists the attributes of r as unchanged, in the kind's order: what a delete or
+// a release shows.
+func unchangedAttrs(s *Schema, r *model.Resource) []AttrChange {
+	var out []AttrChange
+	for _, a := range s.Attrs {
+		if v := r.Get(a.Name); v != nil {
+			name, b, _ := a.present(v, nil)
+			out = append(out, AttrChange{Attr: a.Name, Name: name, Before: b, After: b, Sensitive: a.Sensitive})
+		}
+	}
+	return out
 }
 
 // MatchTargets reports whether address is selected by targets: an exact match, or a match of
@@ -283,105 +388,4 @@ func MatchTargets(targets []string, address string) bool {
 		}
 	}
 	return false
-}
-
-func isDefault(a model.Attr, b *model.Bucket) bool {
-	var zero model.Bucket
-	if a == model.AttrVersioning {
-		return b.Versioning == model.VersioningNever
-	}
-	return EqualAttr(a, b, &zero)
-}
-
-// EqualAttr compares one attribute semantically: policies as grant sets, sizes as bytes, tags
-// as maps, lifecycle rules by ID.
-func EqualAttr(a model.Attr, x, y *model.Bucket) bool {
-	switch a {
-	case model.AttrPolicy:
-		return policy.Equal(x.Policy, y.Policy)
-	case model.AttrVersioning:
-		return x.Versioning == y.Versioning
-	case model.AttrQuota:
-		return x.Quota == y.Quota
-	case model.AttrTags:
-		return equalTags(x.Tags, y.Tags)
-	case model.AttrObjectLock:
-		return x.ObjectLock == y.ObjectLock
-	case model.AttrLifecycle:
-		return equalLifecycle(x.Lifecycle, y.Lifecycle)
-	}
-	return false
-}
-
-func equalTags(x, y map[string]string) bool {
-	if len(x) != len(y) {
-		return false
-	}
-	for k, v := range x {
-		if w, ok := y[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
-}
-
-func equalLifecycle(x, y []model.LifecycleRule) bool {
-	if len(x) != len(y) {
-		return false
-	}
-	xs, ys := model.SortLifecycle(x), model.SortLifecycle(y)
-	for i := range xs {
-		if xs[i] != ys[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func copyAttr(a model.Attr, dst, src *model.Bucket) {
-	switch a {
-	case model.AttrPolicy:
-		dst.Policy = src.Policy
-	case model.AttrVersioning:
-		dst.Versioning = src.Versioning
-	case model.AttrQuota:
-		dst.Quota = src.Quota
-	case model.AttrTags:
-		dst.Tags = copyTags(src.Tags)
-	case model.AttrObjectLock:
-		dst.ObjectLock = src.ObjectLock
-	case model.AttrLifecycle:
-		dst.Lifecycle = model.SortLifecycle(src.Lifecycle)
-	}
-	dst.Attrs[a] = true
-}
-
-func resetAttr(a model.Attr, b *model.Bucket) {
-	var zero model.Bucket
-	copyAttr(a, b, &zero)
-}
-
-// restrict returns a copy of b holding only the attributes in attrs.
-func restrict(b model.Bucket, attrs model.AttrSet) *model.Bucket {
-	out := &model.Bucket{Name: b.Name, Attrs: model.AttrSet{}}
-	for a := range attrs {
-		copyAttr(a, out, &b)
-	}
-	return out
-}
-
-func cloneBucket(b model.Bucket) *model.Bucket {
-	attrs := b.Attrs
-	if attrs == nil {
-		attrs = model.AttrSet{}
-	}
-	return restrict(b, attrs)
-}
-
-func copyTags(t map[string]string) map[string]string {
-	out := make(map[string]string, len(t))
-	for k, v := range t {
-		out[k] = v
-	}
-	return out
 }

@@ -1,4 +1,4 @@
-package plan
+package plan_test
 
 import (
 	"strings"
@@ -6,44 +6,58 @@ import (
 
 	"github.com/bucketform/bucketform/config/model"
 	"github.com/bucketform/bucketform/config/policy"
+	"github.com/bucketform/bucketform/engine/kind"
+	. "github.com/bucketform/bucketform/engine/plan"
 )
 
 const stack = "s1"
+
+var schemas = kind.Schemas(kind.All())
 
 func canned(mode, bucket string) policy.Document {
 	d, _ := policy.Canned(mode, bucket)
 	return d
 }
 
+func key(name string) model.Key { return model.Key{Kind: model.KindBucket, ID: name} }
+
 func desired(name string, mutate func(*model.Bucket)) Desired {
 	b := model.Bucket{Name: name, Attrs: model.AttrSet{}}
 	mutate(&b)
-	return Desired{Address: "bucket." + name, State: b}
+	return Desired{Address: "bucket." + name, Resource: b.Resource()}
 }
 
-// liveBucket returns a live bucket with every attribute read.
-func liveBucket(name, owner string, mutate func(*model.Bucket)) model.Live {
+// liveBucket returns a live bucket with every attribute read; owner is its ownership tag.
+func liveBucket(name, owner string, mutate func(*model.Bucket)) *model.Live {
 	b := model.Bucket{Name: name, Attrs: model.NewAttrSet(model.AllAttrs...), Tags: map[string]string{}}
 	if mutate != nil {
 		mutate(&b)
 	}
-	return model.Live{Exists: true, Owner: owner, State: b, Emptiness: model.Empty}
+	return model.BucketLive{Exists: true, Owner: owner, State: b, Emptiness: model.Empty}.Live()
 }
 
-func indexed(names ...string) map[string]IndexEntry {
-	idx := map[string]IndexEntry{}
+func indexed(names ...string) map[model.Key]IndexEntry {
+	idx := map[model.Key]IndexEntry{}
 	for _, n := range names {
-		idx[n] = IndexEntry{Address: "bucket." + n, Attrs: model.NewAttrSet(model.AttrPolicy, model.AttrQuota, model.AttrTags, model.AttrVersioning, model.AttrLifecycle)}
+		idx[key(n)] = IndexEntry{Address: "bucket." + n, Attrs: []string{"lifecycle", "policy", "quota", "tags", "versioning"}}
 	}
 	return idx
 }
 
-func diffOne(in Input) *Plan {
-	in.Deployment, in.Stack = "main", stack
-	if in.Live == nil {
-		in.Live = map[string]model.Live{}
+func claims(stack string, names ...string) map[model.Key]Claim {
+	out := map[model.Key]Claim{}
+	for _, n := range names {
+		out[key(n)] = Claim{Stack: stack}
 	}
-	return Diff(stack, in.Destroy, []Input{in})
+	return out
+}
+
+func diffOne(in Input) *Plan {
+	in.Deployment, in.Schemas = "main", schemas
+	if in.Live == nil {
+		in.Live = map[model.Key]*model.Live{}
+	}
+	return Diff(stack, in.Destroy, in.Targets, []Input{in})
 }
 
 func onlyChange(t *testing.T, p *Plan) Change {
@@ -54,19 +68,28 @@ func onlyChange(t *testing.T, p *Plan) Change {
 	return p.Changes[0]
 }
 
+// writes lists the attributes a change writes, resets marked.
 func writes(c Change) string {
 	var s []string
-	for _, w := range c.Writes {
-		if w.Reset {
-			s = append(s, "reset:"+string(w.Attr))
+	for _, a := range c.Changed() {
+		if a.Reset {
+			s = append(s, "reset:"+a.Attr)
 		} else {
-			s = append(s, string(w.Attr))
+			s = append(s, a.Attr)
 		}
 	}
 	return strings.Join(s, ",")
 }
 
-func TestCreateWritesOnlyNonDefaults(t *testing.T) {
+func noteText(c Change) string {
+	var s []string
+	for _, n := range c.Notes {
+		s = append(s, n.Code+": "+n.Text)
+	}
+	return strings.Join(s, " | ")
+}
+
+func TestCreateListsEveryDeclaredAttribute(t *testing.T) {
 	d := desired("data", func(b *model.Bucket) {
 		b.Attrs = model.NewAttrSet(model.AttrPolicy, model.AttrVersioning, model.AttrQuota, model.AttrTags, model.AttrObjectLock)
 		b.Versioning = model.VersioningEnabled
@@ -75,8 +98,11 @@ func TestCreateWritesOnlyNonDefaults(t *testing.T) {
 		b.ObjectLock = true
 	})
 	c := onlyChange(t, diffOne(Input{Desired: []Desired{d}}))
-	if c.Action != Create || !c.ObjectLock || !c.WriteOwnerTag || writes(c) != "versioning,quota" {
+	if c.Action != Create || writes(c) != "policy,versioning,quota,tags,object_lock" || c.Before != nil {
 		t.Fatalf("create = %+v, writes %s", c, writes(c))
+	}
+	if c.Attrs[0].Name != "anonymous" {
+		t.Fatalf("a canned policy is named anonymous, got %q", c.Attrs[0].Name)
 	}
 }
 
@@ -99,7 +125,7 @@ func TestNoChangesWhenLiveMatchesSemantically(t *testing.T) {
 		b.Tags = map[string]string{"team": "ml"}
 		b.Lifecycle = []model.LifecycleRule{{ID: "a", ExpirationDays: 1}, {ID: "b", ExpirationDays: 2}}
 	})
-	p := diffOne(Input{Desired: []Desired{d}, Index: indexed("data"), Live: map[string]model.Live{"data": live}})
+	p := diffOne(Input{Desired: []Desired{d}, Index: indexed("data"), Claims: claims(stack, "data"), Live: map[model.Key]*model.Live{key("data"): live}})
 	c := onlyChange(t, p)
 	if c.Action != NoOp || p.HasChanges() {
 		t.Fatalf("want no-op, got %s with writes %s", c.Action, writes(c))
@@ -125,12 +151,16 @@ func TestDriftOnEveryAttribute(t *testing.T) {
 		b.Tags = map[string]string{"team": "ops"}
 		b.Lifecycle = []model.LifecycleRule{{ID: "a", ExpirationDays: 1, Unsupported: "transition"}}
 	})
-	c := onlyChange(t, diffOne(Input{Desired: []Desired{d}, Index: indexed("data"), Live: map[string]model.Live{"data": live}}))
-	if c.Action != Update || writes(c) != "tags,versioning,policy,quota,lifecycle" || c.WriteOwnerTag {
+	c := onlyChange(t, diffOne(Input{Desired: []Desired{d}, Index: indexed("data"), Claims: claims(stack, "data"), Live: map[model.Key]*model.Live{key("data"): live}}))
+	if c.Action != Update || writes(c) != "policy,versioning,quota,tags,lifecycle" {
 		t.Fatalf("got %s writes %s", c.Action, writes(c))
 	}
-	if c.Before.Quota != 2<<30 || c.After.Quota != 1<<30 {
-		t.Fatalf("before/after quota %d → %d", c.Before.Quota, c.After.Quota)
+	if !c.Before.Get("quota").Equal(model.Size(2<<30)) || !c.After.Get("quota").Equal(model.Size(1<<30)) {
+		t.Fatalf("before/after quota %v → %v", c.Before.Get("quota"), c.After.Get("quota"))
+	}
+	// A custom policy on either side is shown as `policy`, never both names.
+	if c.Attrs[0].Name != "policy" {
+		t.Fatalf("policy shown as %q", c.Attrs[0].Name)
 	}
 }
 
@@ -143,11 +173,11 @@ func TestPreviouslyDeclaredAttributesAreReset(t *testing.T) {
 		b.Versioning = model.VersioningEnabled
 		b.Lifecycle = []model.LifecycleRule{{ID: "a", ExpirationDays: 1}}
 	})
-	c := onlyChange(t, diffOne(Input{Desired: []Desired{d}, Index: indexed("data"), Live: map[string]model.Live{"data": live}}))
-	if c.Action != Update || writes(c) != "reset:tags,reset:policy,reset:quota,reset:lifecycle" {
+	c := onlyChange(t, diffOne(Input{Desired: []Desired{d}, Index: indexed("data"), Claims: claims(stack, "data"), Live: map[model.Key]*model.Live{key("data"): live}}))
+	if c.Action != Update || writes(c) != "reset:policy,reset:quota,reset:tags,reset:lifecycle" {
 		t.Fatalf("got %s writes %s", c.Action, writes(c))
 	}
-	if !strings.Contains(strings.Join(c.Notes, " "), "stays enabled") {
+	if !strings.Contains(noteText(c), "stays enabled") {
 		t.Fatalf("versioning note missing: %v", c.Notes)
 	}
 }
@@ -161,53 +191,65 @@ func TestNeverDeclaredAttributesAreLeftAlone(t *testing.T) {
 		b.Quota = 10
 		b.Policy = canned(policy.Public, "data") // set by hand, never declared
 	})
-	idx := map[string]IndexEntry{"data": {Address: "bucket.data", Attrs: model.NewAttrSet(model.AttrQuota)}}
-	c := onlyChange(t, diffOne(Input{Desired: []Desired{d}, Index: idx, Live: map[string]model.Live{"data": live}}))
+	idx := map[model.Key]IndexEntry{key("data"): {Address: "bucket.data", Attrs: []string{"quota"}}}
+	c := onlyChange(t, diffOne(Input{Desired: []Desired{d}, Index: idx, Claims: claims(stack, "data"), Live: map[model.Key]*model.Live{key("data"): live}}))
 	if c.Action != NoOp {
 		t.Fatalf("got %s writes %s", c.Action, writes(c))
 	}
 }
 
-func TestAdoptionAndOwnership(t *testing.T) {
+// TestOwnership: the claim decides who owns a resource; without a claim, the ownership tag of
+// versions before claims still protects another stack's bucket, and counts as this stack's
+// only together with its index.
+func TestOwnership(t *testing.T) {
 	d := desired("data", func(b *model.Bucket) {
 		b.Attrs = model.NewAttrSet(model.AttrQuota)
 		b.Quota = 10
 	})
 	cases := []struct {
-		name    string
-		owner   string
-		index   map[string]IndexEntry
-		action  Action
-		refused bool
+		name   string
+		tag    string
+		claim  string
+		index  map[model.Key]IndexEntry
+		action Action
+		note   string
+		refuse string
 	}{
-		{"unowned", "", nil, Adopt, false},
-		{"tag of this stack, not indexed", stack, nil, Adopt, false},
-		{"indexed, tag missing", "", indexed("data"), Adopt, false},
-		{"owned", stack, indexed("data"), Update, false},
-		{"other stack", "other", nil, "", true},
-		{"other stack, still in our index", "other", indexed("data"), "", true},
+		{name: "unowned", action: Adopt, note: "adopt"},
+		{name: "tag of this stack, not indexed, no claim", tag: stack, action: Adopt, note: "adopt-marked"},
+		{name: "indexed, no claim, no tag", index: indexed("data"), action: Adopt, note: "adopt-indexed"},
+		{name: "claimed and indexed", claim: stack, index: indexed("data"), action: Update},
+		{name: "claimed, not indexed", claim: stack, action: Update, note: "claimed-not-indexed"},
+		{name: "before claims: tag and index", tag: stack, index: indexed("data"), action: Update},
+		{name: "claimed by another stack", claim: "other", refuse: `stack "other"`},
+		{name: "claimed by another stack, our tag and index", claim: "other", tag: stack, index: indexed("data"), refuse: `stack "other"`},
+		{name: "tag of another stack, no claim", tag: "other", refuse: `stack "other"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			live := liveBucket("data", tc.owner, nil)
-			p := diffOne(Input{Desired: []Desired{d}, Index: tc.index, Live: map[string]model.Live{"data": live}})
-			if tc.refused {
-				if len(p.Refusals) != 1 || len(p.Changes) != 0 || !strings.Contains(p.Refusals[0].Reason, `stack "other"`) {
+			live := liveBucket("data", tc.tag, nil)
+			in := Input{Desired: []Desired{d}, Index: tc.index, Live: map[model.Key]*model.Live{key("data"): live}}
+			if tc.claim != "" {
+				in.Claims = claims(tc.claim, "data")
+			}
+			p := diffOne(in)
+			if tc.refuse != "" {
+				if len(p.Refusals) != 1 || len(p.Changes) != 0 || !strings.Contains(p.Refusals[0].Reason, tc.refuse) || p.Refusals[0].Code != "owned-by-other-stack" {
 					t.Fatalf("want a refusal, got %+v %+v", p.Changes, p.Refusals)
-				}
-				if _, ok := p.Index["main"]["data"]; ok != (tc.index != nil) {
-					t.Fatalf("index update %+v", p.Index)
 				}
 				return
 			}
 			c := onlyChange(t, p)
-			if c.Action != tc.action || c.WriteOwnerTag != (tc.action == Adopt) {
-				t.Fatalf("got %s (owner tag %v)", c.Action, c.WriteOwnerTag)
+			if c.Action != tc.action {
+				t.Fatalf("got %s, want %s (notes %s)", c.Action, tc.action, noteText(c))
+			}
+			if tc.note != "" && (len(c.Notes) == 0 || c.Notes[0].Code != tc.note) {
+				t.Fatalf("notes %s, want code %s", noteText(c), tc.note)
 			}
 			// Adoption never resets attributes the stack did not declare.
-			for _, w := range c.Writes {
-				if w.Reset && tc.action == Adopt {
-					t.Fatalf("adoption resets %s", w.Attr)
+			for _, a := range c.Attrs {
+				if a.Reset && tc.action == Adopt {
+					t.Fatalf("adoption resets %s", a.Attr)
 				}
 			}
 		})
@@ -219,20 +261,27 @@ func TestUndeclaredOwnedBuckets(t *testing.T) {
 	full.Emptiness = model.NotEmpty
 	cases := []struct {
 		name    string
-		live    model.Live
-		removed map[string]Removed
+		live    *model.Live
+		claim   string
+		removed map[model.Key]Removed
 		want    string // "delete", "force", "refuse", "drop"
 	}{
-		{"empty is deleted", liveBucket("old", stack, nil), nil, "delete"},
-		{"full is refused", full, nil, "refuse"},
-		{"full with removed force_destroy", full, map[string]Removed{"old": {ForceDestroy: true}}, "force"},
-		{"tag disagrees: dropped from index, untouched", liveBucket("old", "", nil), nil, "drop"},
-		{"gone: dropped from index", model.Live{}, nil, "drop"},
+		{name: "empty is deleted", live: liveBucket("old", stack, nil), want: "delete"},
+		{name: "claimed, tag gone: still ours, deleted", live: liveBucket("old", "", nil), claim: stack, want: "delete"},
+		{name: "full is refused", live: full, want: "refuse"},
+		{name: "full with removed force_destroy", live: full, removed: map[model.Key]Removed{key("old"): {ForceDestroy: true}}, want: "force"},
+		{name: "tag disagrees, no claim: dropped from index, untouched", live: liveBucket("old", "", nil), want: "drop"},
+		{name: "another stack claims it: dropped, untouched", live: liveBucket("old", stack, nil), claim: "other", want: "drop"},
+		{name: "gone: dropped from index", live: &model.Live{State: model.NewResource(model.KindBucket, "old")}, want: "drop"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := diffOne(Input{Index: indexed("old"), Live: map[string]model.Live{"old": tc.live}, Removed: tc.removed})
-			upd, inUpdate := p.Index["main"]["old"]
+			in := Input{Index: indexed("old"), Live: map[model.Key]*model.Live{key("old"): tc.live}, Removed: tc.removed}
+			if tc.claim != "" {
+				in.Claims = claims(tc.claim, "old")
+			}
+			p := diffOne(in)
+			upd, inUpdate := p.Index["main"][key("old")]
 			if tc.want == "refuse" {
 				if inUpdate {
 					t.Fatalf("a refused delete must keep the index entry, got update %v", upd)
@@ -242,7 +291,7 @@ func TestUndeclaredOwnedBuckets(t *testing.T) {
 			}
 			switch tc.want {
 			case "refuse":
-				if len(p.Refusals) != 1 || len(p.Changes) != 0 || !strings.Contains(p.Refusals[0].Reason, "force_destroy") {
+				if len(p.Refusals) != 1 || len(p.Changes) != 0 || !strings.Contains(p.Refusals[0].Reason, "force_destroy") || p.Refusals[0].Code != "bucket-not-empty" {
 					t.Fatalf("got %+v %+v", p.Changes, p.Refusals)
 				}
 			case "drop":
@@ -259,24 +308,35 @@ func TestUndeclaredOwnedBuckets(t *testing.T) {
 	}
 }
 
+// A claim of the stack without an index entry (an apply interrupted between claiming and
+// recording) is owned: undeclared, it is deleted under the address the claim recorded.
+func TestClaimWithoutIndexEntry(t *testing.T) {
+	p := diffOne(Input{Claims: map[model.Key]Claim{key("orphan"): {Stack: stack, Address: `bucket.t["x"]`}},
+		Live: map[model.Key]*model.Live{key("orphan"): liveBucket("orphan", stack, nil)}})
+	c := onlyChange(t, p)
+	if c.Action != Delete || c.Address != `bucket.t["x"]` {
+		t.Fatalf("got %+v", c)
+	}
+}
+
 func TestObjectLockRefusals(t *testing.T) {
 	d := desired("data", func(b *model.Bucket) {
 		b.Attrs = model.NewAttrSet(model.AttrObjectLock)
 		b.ObjectLock = true
 	})
-	p := diffOne(Input{Desired: []Desired{d}, Index: indexed("data"), Live: map[string]model.Live{"data": liveBucket("data", stack, nil)}})
-	if len(p.Refusals) != 1 || !strings.Contains(p.Refusals[0].Reason, "object lock") {
+	p := diffOne(Input{Desired: []Desired{d}, Index: indexed("data"), Claims: claims(stack, "data"), Live: map[model.Key]*model.Live{key("data"): liveBucket("data", stack, nil)}})
+	if len(p.Refusals) != 1 || !strings.Contains(p.Refusals[0].Reason, "object lock") || p.Refusals[0].Code != "create-only" {
 		t.Fatalf("refusals %+v", p.Refusals)
 	}
 	s := desired("data", func(b *model.Bucket) {
 		b.Attrs = model.NewAttrSet(model.AttrVersioning)
 		b.Versioning = model.VersioningSuspended
 	})
-	if got := ReadAttrs(stack, stack, s.State, nil); !got.Has(model.AttrObjectLock) {
+	if got := schemas[model.KindBucket].ReadAttrs(s.Resource, nil, true); !strings.Contains(strings.Join(got, ","), "object_lock") {
 		t.Fatal("suspending versioning must read object lock")
 	}
 	locked := liveBucket("data", stack, func(b *model.Bucket) { b.ObjectLock = true; b.Versioning = model.VersioningEnabled })
-	p = diffOne(Input{Desired: []Desired{s}, Index: indexed("data"), Live: map[string]model.Live{"data": locked}})
+	p = diffOne(Input{Desired: []Desired{s}, Index: indexed("data"), Claims: claims(stack, "data"), Live: map[model.Key]*model.Live{key("data"): locked}})
 	if len(p.Refusals) != 1 || !strings.Contains(p.Refusals[0].Reason, "suspended") {
 		t.Fatalf("refusals %+v", p.Refusals)
 	}
@@ -288,10 +348,10 @@ func TestDestroyOnlyOwned(t *testing.T) {
 	foreign := desired("foreign", func(b *model.Bucket) {})
 	fullMine := liveBucket("mine", stack, nil)
 	fullMine.Emptiness = model.NotEmpty
-	p := diffOne(Input{Destroy: true, Desired: []Desired{mine, foreign}, Index: indexed("mine"),
-		Live: map[string]model.Live{"mine": fullMine, "foreign": liveBucket("foreign", "", nil)}})
+	p := diffOne(Input{Destroy: true, Desired: []Desired{mine, foreign}, Index: indexed("mine"), Claims: claims(stack, "mine"),
+		Live: map[model.Key]*model.Live{key("mine"): fullMine, key("foreign"): liveBucket("foreign", "", nil)}})
 	c := onlyChange(t, p)
-	if c.Action != Delete || c.Bucket != "mine" || !c.ForceDestroy {
+	if c.Action != Delete || c.ID != "mine" || !c.ForceDestroy {
 		t.Fatalf("got %+v", c)
 	}
 }
@@ -313,10 +373,10 @@ func TestTargets(t *testing.T) {
 		}
 	}
 	a, b := desired("a", func(*model.Bucket) {}), desired("b", func(*model.Bucket) {})
-	p := diffOne(Input{Targets: []string{"bucket.b"}, Desired: []Desired{a, b}, Index: indexed("old"),
-		Live: map[string]model.Live{"old": liveBucket("old", stack, nil)}})
+	p := diffOne(Input{Targets: []string{"bucket.b"}, Desired: []Desired{a, b}, Index: indexed("old"), Claims: claims(stack, "old"),
+		Live: map[model.Key]*model.Live{key("old"): liveBucket("old", stack, nil)}})
 	c := onlyChange(t, p)
-	if c.Bucket != "b" || len(p.Index["main"]) != 1 {
+	if c.ID != "b" || len(p.Index["main"]) != 1 {
 		t.Fatalf("target b: %+v index %+v", c, p.Index)
 	}
 }
@@ -324,32 +384,42 @@ func TestTargets(t *testing.T) {
 func TestRemovedWithDestroyFalseReleases(t *testing.T) {
 	full := liveBucket("old", stack, func(b *model.Bucket) { b.Tags = map[string]string{"team": "x"} })
 	full.Emptiness = model.NotEmpty
-	p := diffOne(Input{Index: indexed("old"), Live: map[string]model.Live{"old": full}, Removed: map[string]Removed{"old": {Keep: true}}})
+	p := diffOne(Input{Index: indexed("old"), Claims: claims(stack, "old"), Live: map[model.Key]*model.Live{key("old"): full},
+		Removed: map[model.Key]Removed{key("old"): {Keep: true}}})
 	c := onlyChange(t, p)
-	if c.Action != Update || !c.Release || c.KeepTags["team"] != "x" || len(c.Writes) != 0 || len(p.Refusals) != 0 {
+	if c.Action != Release || len(c.Changed()) != 0 || len(p.Refusals) != 0 || !c.Before.Get("tags").Equal(model.Tags{"team": "x"}) {
 		t.Fatalf("got %+v refusals %+v", c, p.Refusals)
 	}
-	if upd, ok := p.Index["main"]["old"]; !ok || upd != nil {
+	if upd, ok := p.Index["main"][key("old")]; !ok || upd != nil {
 		t.Fatalf("a released bucket must leave the index, got %v %v", upd, ok)
 	}
-	if !p.HasChanges() {
-		t.Fatal("releasing a bucket is a change")
+	if s := p.Summary(); s != (Summary{Change: 1}) {
+		t.Fatalf("a release counts as a change: %+v", s)
 	}
 }
 
-// Adopting a bucket whose tags already match the configuration (one created by an interrupted
-// apply of this stack, or by hand) writes the owner tag together with those tags, not instead
-// of them.
-func TestAdoptWithMatchingTagsKeepsThem(t *testing.T) {
+// Adopting a bucket whose tags already match the configuration writes nothing but the
+// ownership mark (the kind writes it together with the live tags).
+func TestAdoptWithMatchingTags(t *testing.T) {
 	for _, owner := range []string{"", stack} {
 		d := desired("data", func(b *model.Bucket) {
 			b.Attrs = model.NewAttrSet(model.AttrTags)
 			b.Tags = map[string]string{"n": "1"}
 		})
 		live := liveBucket("data", owner, func(b *model.Bucket) { b.Tags = map[string]string{"n": "1"} })
-		c := onlyChange(t, diffOne(Input{Desired: []Desired{d}, Live: map[string]model.Live{"data": live}}))
-		if c.Action != Adopt || !c.WriteOwnerTag || writes(c) != "" || c.KeepTags["n"] != "1" {
-			t.Fatalf("owner %q: adopt = %+v, writes %q: the owner tag would be written without the user tags", owner, c, writes(c))
+		c := onlyChange(t, diffOne(Input{Desired: []Desired{d}, Live: map[model.Key]*model.Live{key("data"): live}}))
+		if c.Action != Adopt || writes(c) != "" {
+			t.Fatalf("owner %q: adopt = %+v, writes %q", owner, c, writes(c))
 		}
+	}
+}
+
+func TestSummaryCountsEveryAction(t *testing.T) {
+	var s Summary
+	for _, a := range Actions {
+		s.Count(a)
+	}
+	if s != (Summary{Add: 2, Change: 3, Destroy: 2}) {
+		t.Fatalf("summary of one change of every action = %+v: create and replace add; update, adopt and release change; replace and delete destroy", s)
 	}
 }

@@ -1,7 +1,11 @@
-// Package planfile saves a plan for `apply PLANFILE` and `show`: the changes, what the servers
-// looked like when the plan was made (so a stale plan can be refused), and which deployments it
-// was made against. A plan file becomes a CI artifact, so it holds no credentials, no sensitive
-// values and no presigned URLs, and it is written with mode 0600.
+// Package planfile saves a plan for `apply PLANFILE` and `show`: the plan document (the same
+// versioned document `plan -json` prints), the configuration directory, -target and -destroy,
+// and which servers it was made against. A plan file becomes a CI artifact, so it holds no
+// credentials, no sensitive values, no output values and no presigned URLs, and it is written
+// with mode 0600.
+//
+// Nothing in a plan file is trusted for applying: `apply PLANFILE` plans again from the
+// recorded configuration and the live servers, and applies only if it gets the same plan.
 package planfile
 
 import (
@@ -13,30 +17,26 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/bucketform/bucketform/engine"
 	"github.com/bucketform/bucketform/engine/plan"
 )
 
 // FormatVersion is the version of the plan file format.
-const FormatVersion = "1"
+const FormatVersion = "2"
 
 // File is a saved plan.
 type File struct {
 	FormatVersion     string    `json:"format_version"`
 	BucketformVersion string    `json:"bucketform_version"`
 	CreatedAt         time.Time `json:"created_at"`
-	// Dir is the configuration directory, as given to plan; apply reads the credentials of its
-	// minio blocks from there (credentials are never stored here).
+	// Dir is the configuration directory, as an absolute path; apply plans again from there
+	// (and reads the credentials of its minio blocks, which are never stored here).
 	Dir         string                `json:"dir"`
 	Stack       string                `json:"stack"`
-	StateBucket string                `json:"state_bucket"`
 	Targets     []string              `json:"targets,omitempty"`
 	Destroy     bool                  `json:"destroy"`
 	Deployments map[string]Deployment `json:"deployments"`
-	// Outputs are the names and sensitivity of the outputs, never their values.
-	Outputs  []Output         `json:"outputs"`
-	Plan     *plan.Plan       `json:"plan"`
-	Snapshot *engine.Snapshot `json:"snapshot"`
+	// Plan is the plan document, without output values.
+	Plan *plan.Document `json:"plan"`
 }
 
 // Deployment says which server a plan was made against.
@@ -44,14 +44,6 @@ type Deployment struct {
 	Endpoint string `json:"endpoint"`
 	Secure   bool   `json:"secure"`
 	Region   string `json:"region"`
-}
-
-// Output is an output's name, whether it is sensitive and whether its value was known when the
-// plan was made; never its value.
-type Output struct {
-	Name      string `json:"name"`
-	Sensitive bool   `json:"sensitive"`
-	Known     bool   `json:"known"`
 }
 
 // Write saves f to path with mode 0600. The file is written next to path and renamed over it,
@@ -62,6 +54,17 @@ func Write(path string, f *File) (err error) {
 		return fmt.Errorf("%s is a directory", path)
 	}
 	f.FormatVersion = FormatVersion
+	if f.Plan != nil {
+		doc := *f.Plan
+		doc.Outputs = map[string]plan.OutputDoc{}
+		for name, o := range f.Plan.Outputs {
+			o.Value = nil // output values are never stored
+			doc.Outputs[name] = o
+		}
+		saved := *f
+		saved.Plan = &doc
+		f = &saved
+	}
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return err
@@ -121,7 +124,7 @@ func Read(path string) (*File, error) {
 	if f.FormatVersion != FormatVersion {
 		return nil, fmt.Errorf("%s has plan format %q; this bucketform reads %q: make the plan again with this version", path, f.FormatVersion, FormatVersion)
 	}
-	if f.Plan == nil || f.Snapshot == nil {
+	if f.Plan == nil {
 		return nil, errors.New(path + " is not a complete bucketform plan file: make the plan again")
 	}
 	return &f, nil

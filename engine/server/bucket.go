@@ -23,8 +23,8 @@ var revealsMissing = []model.Attr{model.AttrPolicy, model.AttrVersioning, model.
 // ReadBucket reads bucket name with as few requests as possible: first one attribute of
 // want("") whose read tells whether the bucket exists (or a HEAD request when there is none),
 // then its tags (ownership), then the rest of want(owner), one request each.
-func (c *Client) ReadBucket(ctx context.Context, name string, want func(owner string) model.AttrSet) (model.Live, error) {
-	live := model.Live{State: model.Bucket{Name: name, Attrs: model.AttrSet{}}}
+func (c *Client) ReadBucket(ctx context.Context, name string, want func(owner string) model.AttrSet) (model.BucketLive, error) {
+	live := model.BucketLive{State: model.Bucket{Name: name, Attrs: model.AttrSet{}}}
 	probe := model.Attr("")
 	for _, a := range revealsMissing {
 		if want("").Has(a) {
@@ -69,7 +69,7 @@ func (c *Client) ReadBucket(ctx context.Context, name string, want func(owner st
 		}
 		if err := c.readAttr(ctx, &live.State, a); err != nil {
 			if Code(err) == CodeNoSuchBucket { // deleted between two reads
-				return model.Live{State: model.Bucket{Name: name, Attrs: model.AttrSet{}}}, nil
+				return model.BucketLive{State: model.Bucket{Name: name, Attrs: model.AttrSet{}}}, nil
 			}
 			return live, fmt.Errorf("read %s of bucket %s: %w", a, name, err)
 		}
@@ -117,6 +117,11 @@ func (c *Client) readTags(ctx context.Context, name string) (map[string]string, 
 		return nil, err
 	}
 	return t.ToMap(), nil
+}
+
+// BucketPolicy reads a bucket's policy; the empty Document when it has none.
+func (c *Client) BucketPolicy(ctx context.Context, name string) (policy.Document, error) {
+	return c.readPolicy(ctx, name)
 }
 
 func (c *Client) readPolicy(ctx context.Context, name string) (policy.Document, error) {
@@ -257,6 +262,24 @@ func (c *Client) MakeBucket(ctx context.Context, name string, lock bool) error {
 		return nil
 	}
 	return err
+}
+
+// CreateBucket creates a bucket, with object lock when lock is true. existed reports that the
+// bucket was there already (BucketAlreadyOwnedByYou): created by someone else, or by an
+// earlier attempt of this request whose answer was lost — the two cannot be told apart, so
+// callers that must not take over someone else's bucket treat both as "not created by me".
+func (c *Client) CreateBucket(ctx context.Context, name string, lock bool) (existed bool, err error) {
+	action := "s3:CreateBucket"
+	if lock {
+		action = "s3:CreateBucket, s3:PutBucketObjectLockConfiguration and s3:PutBucketVersioning"
+	}
+	err = c.call(ctx, action, name, true, func(ctx context.Context) error {
+		return c.s3.MakeBucket(ctx, name, minio.MakeBucketOptions{Region: c.target.Region, ObjectLocking: lock})
+	})
+	if Code(err) == CodeBucketExists {
+		return true, nil
+	}
+	return false, err
 }
 
 // SetPolicy replaces the bucket policy; the empty document removes it.

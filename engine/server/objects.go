@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/minio/minio-go/v7"
 )
@@ -56,11 +57,16 @@ func (c *Client) getSmall(ctx context.Context, bucket, key string) (data []byte,
 // these bytes: every lease carries a random ID, and an index written byte for byte the same
 // by someone else is the outcome this write wanted.)
 func (c *Client) PutSmall(ctx context.Context, bucket, key string, data []byte, ifMatch string) (string, error) {
+	return c.PutSmallMeta(ctx, bucket, key, data, ifMatch, nil)
+}
+
+// PutSmallMeta is PutSmall with user metadata (x-amz-meta-NAME: VALUE), which ListSmall returns.
+func (c *Client) PutSmallMeta(ctx context.Context, bucket, key string, data []byte, ifMatch string, meta map[string]string) (string, error) {
 	var etag string
 	attempt := 0
 	err := c.call(ctx, "s3:PutObject", bucket+"/"+key, true, func(ctx context.Context) error {
 		attempt++
-		opts := minio.PutObjectOptions{ContentType: "application/json", DisableMultipart: true}
+		opts := minio.PutObjectOptions{ContentType: "application/json", DisableMultipart: true, UserMetadata: meta}
 		if ifMatch == "" {
 			opts.SetMatchETagExcept("*")
 		} else {
@@ -90,6 +96,48 @@ func (c *Client) PutSmall(ctx context.Context, bucket, key string, data []byte, 
 		return "", ErrConflict
 	}
 	return etag, err
+}
+
+// Listed is one object of a listing.
+type Listed struct {
+	Key  string
+	ETag string
+	// Meta holds the object's user metadata by lower-case name without the x-amz-meta-
+	// prefix, when the server returns it in listings (MinIO does); nil otherwise.
+	Meta map[string]string
+}
+
+// ListSmall lists every object under prefix with its user metadata (MinIO's listing
+// extension), one request per thousand objects. A missing bucket lists nothing.
+func (c *Client) ListSmall(ctx context.Context, bucket, prefix string) ([]Listed, error) {
+	var out []Listed
+	err := c.call(ctx, "s3:ListBucket", bucket, false, func(ctx context.Context) error {
+		out = out[:0]
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		for obj := range c.s3.ListObjects(ctx, bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true, WithMetadata: true}) {
+			if obj.Err != nil {
+				if Code(obj.Err) == CodeNoSuchBucket {
+					out = nil
+					return nil
+				}
+				return obj.Err
+			}
+			l := Listed{Key: obj.Key, ETag: obj.ETag}
+			for k, v := range obj.UserMetadata {
+				lk := strings.ToLower(k)
+				if name, ok := strings.CutPrefix(lk, "x-amz-meta-"); ok {
+					if l.Meta == nil {
+						l.Meta = map[string]string{}
+					}
+					l.Meta[name] = v
+				}
+			}
+			out = append(out, l)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // DeleteSmall deletes an object; a missing object is not an error.

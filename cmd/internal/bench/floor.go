@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
@@ -24,7 +26,8 @@ import (
 //
 // The read floor (what a plan with no changes must read) is:
 //
-//   - one GET of the stack's ownership index object, decoded;
+//   - one GET of the stack's ownership index object, decoded, and one listing of the claims
+//     (with their metadata: who owns each);
 //   - per bucket: GetBucketPolicy (a read that answers NoSuchBucket for a missing bucket, so it
 //     tells whether the bucket exists; GetBucketTagging cannot, see MINIO-FACTS.md),
 //     GetBucketTagging (who owns it, and the user tags), GetBucketVersioning and madmin
@@ -32,9 +35,11 @@ import (
 //
 // The write floor (what an apply creating the buckets must write) is:
 //
-//   - per bucket: MakeBucket, SetBucketTagging (the user tags and the ownership tag
-//     bucketform-stack=<stack>, which is part of the product's contract), EnableVersioning,
-//     madmin SetBucketQuota (hard) and SetBucketPolicy: 5 requests;
+//   - per bucket: the claim (a conditional PUT, If-None-Match: *, of claims/bucket/<name> in
+//     the state bucket: what makes ownership exclusive between stacks), MakeBucket,
+//     SetBucketTagging (the user tags and the ownership tag bucketform-stack=<stack>, which is
+//     part of the product's contract), EnableVersioning, madmin SetBucketQuota (hard) and
+//     SetBucketPolicy: 6 requests;
 //   - one conditional PUT (If-None-Match: *) of the ownership index listing every bucket, in
 //     bucketform's format, so that bucketform plans the floor's buckets as its own.
 //
@@ -71,9 +76,9 @@ func NewFloor(endpoint, accessKey, secretKey string, parallelism int) (*Floor, e
 
 // indexDoc is bucketform's ownership index format (engine/ownership), written here by hand.
 type indexDoc struct {
-	FormatVersion string                `json:"format_version"`
-	Stack         string                `json:"stack"`
-	Buckets       map[string]indexEntry `json:"buckets"`
+	FormatVersion string                           `json:"format_version"`
+	Stack         string                           `json:"stack"`
+	Resources     map[string]map[string]indexEntry `json:"resources"`
 }
 
 type indexEntry struct {
@@ -83,6 +88,9 @@ type indexEntry struct {
 
 // IndexKey returns the key of a stack's ownership index in the state bucket.
 func IndexKey(stack string) string { return "stacks/" + stack + "/index.json" }
+
+// ClaimKey is the object of a bucket's claim in the state bucket.
+func ClaimKey(bucket string) string { return "claims/bucket/" + url.PathEscape(bucket) }
 
 // StateBucket is the bucket that holds the ownership indexes.
 const StateBucket = "bucketform-state"
@@ -99,8 +107,18 @@ func (f *Floor) ReadPlan(ctx context.Context, stack string, tenants []Tenant) er
 	if err != nil {
 		return fmt.Errorf("read the index of %s: %w", stack, err)
 	}
-	if len(idx.Buckets) != len(tenants) {
-		return fmt.Errorf("the index of %s lists %d buckets, want %d", stack, len(idx.Buckets), len(tenants))
+	if len(idx.Resources["bucket"]) != len(tenants) {
+		return fmt.Errorf("the index of %s lists %d buckets, want %d", stack, len(idx.Resources["bucket"]), len(tenants))
+	}
+	claims := 0
+	for obj := range f.s3.ListObjects(ctx, StateBucket, minio.ListObjectsOptions{Prefix: "claims/", Recursive: true, WithMetadata: true}) {
+		if obj.Err != nil {
+			return obj.Err
+		}
+		claims++
+	}
+	if claims < len(tenants) {
+		return fmt.Errorf("%d claims in the state bucket, want at least %d", claims, len(tenants))
 	}
 	return f.each(ctx, tenants, func(t Tenant) error {
 		if _, err := f.s3.GetBucketPolicy(ctx, t.Name); err != nil {
@@ -124,6 +142,13 @@ func (f *Floor) ReadPlan(ctx context.Context, stack string, tenants []Tenant) er
 // WriteApply makes the write floor's requests, creating tenants for stack (see Floor).
 func (f *Floor) WriteApply(ctx context.Context, stack string, tenants []Tenant) error {
 	err := f.each(ctx, tenants, func(t Tenant) error {
+		claim := []byte(`{"format_version":"1","stack":"` + stack + `","address":` + strconv.Quote(t.Address()) + `}`)
+		copts := minio.PutObjectOptions{ContentType: "application/json", DisableMultipart: true,
+			UserMetadata: map[string]string{"bucketform-stack": stack}}
+		copts.SetMatchETagExcept("*")
+		if _, err := f.s3.PutObject(ctx, StateBucket, ClaimKey(t.Name), bytes.NewReader(claim), int64(len(claim)), copts); err != nil {
+			return err
+		}
 		if err := f.s3.MakeBucket(ctx, t.Name, minio.MakeBucketOptions{Region: "us-east-1"}); err != nil {
 			return err
 		}
@@ -147,9 +172,9 @@ func (f *Floor) WriteApply(ctx context.Context, stack string, tenants []Tenant) 
 	if err != nil {
 		return err
 	}
-	idx := indexDoc{FormatVersion: "1", Stack: stack, Buckets: make(map[string]indexEntry, len(tenants))}
+	idx := indexDoc{FormatVersion: "2", Stack: stack, Resources: map[string]map[string]indexEntry{"bucket": {}}}
 	for _, t := range tenants {
-		idx.Buckets[t.Name] = indexEntry{Address: t.Address(), Attrs: []string{"policy", "quota", "tags", "versioning"}}
+		idx.Resources["bucket"][t.Name] = indexEntry{Address: t.Address(), Attrs: []string{"policy", "quota", "tags", "versioning"}}
 	}
 	data, err := json.Marshal(idx)
 	if err != nil {
@@ -220,10 +245,10 @@ func (f *Floor) MakeBuckets(ctx context.Context, names []string) error {
 func (f *Floor) RemoveBuckets(ctx context.Context, stack string, tenants []Tenant) error {
 	err := f.each(ctx, tenants, func(t Tenant) error {
 		err := f.s3.RemoveBucket(ctx, t.Name)
-		if minio.ToErrorResponse(err).Code == "NoSuchBucket" {
-			return nil
+		if err != nil && minio.ToErrorResponse(err).Code != "NoSuchBucket" {
+			return err
 		}
-		return err
+		return f.s3.RemoveObject(ctx, StateBucket, ClaimKey(t.Name), minio.RemoveObjectOptions{})
 	})
 	if err != nil {
 		return err

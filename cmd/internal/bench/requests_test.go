@@ -91,6 +91,9 @@ func classify(r *http.Request) string {
 	return r.Method + " " + what + " " + bucket
 }
 
+// listClaims is the listing of every claim (ListObjectsV2 with MinIO's metadata extension).
+const listClaims = "GET ?delimiter?encoding-type?fetch-owner?list-type?metadata?prefix " + StateBucket
+
 // byKind sums counts over buckets: "GET ?policy b-1" and "GET ?policy b-2" are both
 // "GET ?policy". The state bucket is kept by name.
 func byKind(counts map[string]int) map[string]int {
@@ -126,7 +129,7 @@ func sameCounts(t *testing.T, what string, got, want map[string]int) {
 
 // TestEngineAsksOnlyWhatItMust counts the requests of an apply creating n fully configured
 // buckets and of the plan that follows, on a server that also holds foreign buckets: the
-// ownership index once, then per declared bucket exactly the floor's requests (plus, for the
+// ownership index and one listing of the claims, then per declared bucket exactly the floor's requests (plus, for the
 // apply, the one read that finds the bucket missing); no bucket location, no listing of the
 // server's buckets, nothing about a foreign bucket. And the connections are reused: no more are
 // opened than requests are ever in flight at once.
@@ -165,24 +168,26 @@ func TestEngineAsksOnlyWhatItMust(t *testing.T) {
 	}
 	sameCounts(t, "refresh before creating", byKind(c.take()), map[string]int{
 		"GET object " + StateBucket: 1, // the ownership index (missing: a new stack)
+		listClaims:                  1, // every claim, with its owner, in one listing
 		"GET ?policy":               n, // the read that finds each bucket missing
 	})
 	p := e.Plan(snap)
 	if s := p.Summary(); s.Add != n {
 		t.Fatalf("plan: %+v, want %d to add", s, n)
 	}
-	if _, err := e.Apply(ctx, p, snap, nil); err != nil {
+	if _, err := e.Apply(ctx, p, snap, engine.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	unlock()
 	sameCounts(t, "apply creating the buckets", byKind(c.take()), map[string]int{
-		"PUT bucket":                   n, // MakeBucket
-		"PUT ?tagging":                 n, // user tags and the ownership tag
+		"GET ?policy " + StateBucket:   1,     // the state bucket grants nothing anonymous
+		"PUT object " + StateBucket:    n + 1, // each bucket's claim, then the index
+		"PUT bucket":                   n,     // MakeBucket
+		"PUT ?tagging":                 n,     // user tags and the ownership tag
 		"PUT ?versioning":              n,
 		"PUT ?policy":                  n,
 		"PUT admin:set-bucket-quota":   n,
 		"GET object " + StateBucket:    1, // the index, read again for the compare-and-swap
-		"PUT object " + StateBucket:    1, // the index, written
 		"DELETE object " + StateBucket: 1, // the lease, released
 	})
 
@@ -193,6 +198,7 @@ func TestEngineAsksOnlyWhatItMust(t *testing.T) {
 	}
 	sameCounts(t, "refresh with no changes", byKind(c.take()), map[string]int{
 		"GET object " + StateBucket:  1,
+		listClaims:                   1,
 		"GET ?policy":                n,
 		"GET ?tagging":               n,
 		"GET ?versioning":            n,

@@ -3,36 +3,11 @@ package render
 import (
 	"fmt"
 	"io"
-	"strings"
+	"slices"
 
+	"github.com/bucketform/bucketform/config/model"
 	"github.com/bucketform/bucketform/engine/plan"
 )
-
-// The closing lines of plan and apply, fixed by the product contract.
-const (
-	NoChangesLine = "No changes. The live server matches the configuration."
-	planLine      = "Plan: %d to add, %d to change, %d to destroy."
-	applyLine     = "Apply complete! Resources: %d added, %d changed, %d destroyed."
-)
-
-// PlanLine returns the "Plan: ..." closing line, or NoChangesLine.
-func PlanLine(s plan.Summary) string {
-	return planLineFor(s, false)
-}
-
-// planLineFor is PlanLine for a plan that may have refusals: a plan with refusals never says
-// the server matches the configuration.
-func planLineFor(s plan.Summary, refused bool) string {
-	if s.Add+s.Change+s.Destroy == 0 && !refused {
-		return NoChangesLine
-	}
-	return fmt.Sprintf(planLine, s.Add, s.Change, s.Destroy)
-}
-
-// ApplyLine returns the "Apply complete! ..." closing line.
-func ApplyLine(s plan.Summary) string {
-	return fmt.Sprintf(applyLine, s.Add, s.Change, s.Destroy)
-}
 
 // Style colours the human output; the zero Style prints plain text.
 type Style struct{ Color bool }
@@ -47,11 +22,13 @@ func (s Style) paint(code, text string) string {
 func (s Style) symbol(a plan.Action) string {
 	switch a {
 	case plan.Create:
-		return s.paint("32", "+")
+		return s.paint("32", a.Symbol())
 	case plan.Update, plan.Adopt:
-		return s.paint("33", "~")
-	case plan.Delete:
-		return s.paint("31", "-")
+		return s.paint("33", a.Symbol())
+	case plan.Release:
+		return s.paint("36", a.Symbol())
+	case plan.Replace, plan.Delete:
+		return s.paint("31", a.Symbol())
 	}
 	return " "
 }
@@ -59,88 +36,90 @@ func (s Style) symbol(a plan.Action) string {
 func (s Style) bold(text string) string { return s.paint("1", text) }
 
 var headlines = map[plan.Action]string{
-	plan.Create: "will be created",
-	plan.Update: "will be updated in place",
-	plan.Adopt:  "will be adopted",
-	plan.Delete: "will be destroyed",
+	plan.Create:  "will be created",
+	plan.Update:  "will be updated in place",
+	plan.Adopt:   "will be adopted",
+	plan.Release: "will be released from this stack",
+	plan.Replace: "must be replaced",
+	plan.Delete:  "will be destroyed",
 }
 
-// WritePlan writes the human plan: each change with Terraform's markers, the refusals, the
-// outputs, and the closing line.
-func WritePlan(w io.Writer, p *plan.Plan, outputs []Output, st Style) {
-	var changes []plan.Change
-	multiDeployment := false
-	for _, c := range p.Changes {
-		if c.Action != plan.NoOp {
-			changes = append(changes, c)
-		}
-		if c.Deployment != p.Changes[0].Deployment {
-			multiDeployment = true
-		}
-	}
-	if note := targetsNote(p); note != "" {
-		fmt.Fprintln(w, st.bold("Note:")+" "+note)
+// WritePlan writes the human plan: the plan's notes, each change with Terraform's markers,
+// the refusals, the outputs, and the closing line.
+func WritePlan(w io.Writer, doc *plan.Document, st Style) {
+	for _, n := range doc.Notes {
+		fmt.Fprintln(w, st.bold("Note:")+" "+n.Text)
 		fmt.Fprintln(w)
 	}
-	if len(changes) > 0 {
-		fmt.Fprintln(w, "bucketform will perform the following actions:")
-		fmt.Fprintln(w)
-		for _, c := range changes {
-			writeChange(w, c, multiDeployment, st)
+	multi := multiDeployment(doc)
+	first := true
+	for _, c := range doc.Changes {
+		if c.Action == plan.NoOp {
+			continue
 		}
+		if first {
+			fmt.Fprintln(w, "bucketform will perform the following actions:")
+			fmt.Fprintln(w)
+			first = false
+		}
+		writeChange(w, c, multi, st)
 	}
-	if len(p.Refusals) > 0 {
+	if len(doc.Refusals) > 0 {
 		fmt.Fprintln(w, st.bold(st.paint("31", "Refused: the plan contains changes that will not be made, so nothing will be applied:")))
 		fmt.Fprintln(w)
-		for _, r := range p.Refusals {
+		for _, r := range doc.Refusals {
 			fmt.Fprintf(w, "  %s %s: %s\n", st.paint("31", "!"), st.bold(r.Address), r.Reason)
+			if where := Where(r.Range); where != "" {
+				fmt.Fprintf(w, "      %s\n", where)
+			}
 		}
 		fmt.Fprintln(w)
 	}
-	if p.HasChanges() && !p.Destroy {
-		writeOutputs(w, outputs, "Outputs:")
+	if hasChanges(doc) && !doc.Destroy {
+		writeOutputs(w, doc.Outputs, "Outputs:")
 	}
-	fmt.Fprintln(w, st.bold(planLineFor(p.Summary(), len(p.Refusals) > 0)))
+	fmt.Fprintln(w, st.bold(PlanLine(doc)))
 }
 
-func writeChange(w io.Writer, c plan.Change, multiDeployment bool, st Style) {
-	headline := headlines[c.Action]
-	if c.Release {
-		headline = "will be released from this stack"
-	}
-	fmt.Fprintf(w, "  %s\n", st.bold(fmt.Sprintf("# %s %s", c.Address, headline)))
+func writeChange(w io.Writer, c plan.ChangeDoc, multi bool, st Style) {
+	fmt.Fprintf(w, "  %s\n", st.bold(fmt.Sprintf("# %s %s", c.Address, headlines[c.Action])))
 	for _, n := range c.Notes {
 		fmt.Fprintf(w, "  # (%s)\n", n)
 	}
 	where := ""
-	if multiDeployment {
+	if multi {
 		where = " (minio." + c.Deployment + ")"
 	}
-	fmt.Fprintf(w, "  %s bucket %q%s {\n", st.symbol(c.Action), c.Bucket, where)
-	diffs := Diffs(c)
+	fmt.Fprintf(w, "  %s %s %q%s {\n", st.symbol(c.Action), c.Kind, c.ID, where)
 	width := 0
-	for _, d := range diffs {
-		width = max(width, len(d.Key))
+	for _, a := range c.Attributes {
+		width = max(width, len(a.Attribute))
 	}
 	hidden := 0
-	for _, d := range diffs {
+	for _, a := range c.Attributes {
 		switch {
 		case c.Action == plan.Create:
-			fmt.Fprintf(w, "      %s %-*s = %s\n", st.symbol(plan.Create), width, d.Key, d.After)
+			fmt.Fprintf(w, "      %s %-*s = %s\n", st.symbol(plan.Create), width, a.Attribute, a.AfterText)
 		case c.Action == plan.Delete:
-			fmt.Fprintf(w, "      %s %-*s = %s\n", st.symbol(plan.Delete), width, d.Key, d.Before)
-		case d.Changed:
+			fmt.Fprintf(w, "      %s %-*s = %s\n", st.symbol(plan.Delete), width, a.Attribute, a.BeforeText)
+			continue
+		case a.Changed && a.Sensitive:
+			fmt.Fprintf(w, "      %s %-*s = %s\n", st.symbol(plan.Update), width, a.Attribute, a.AfterText)
+		case a.Changed:
 			suffix := ""
-			if d.Reset {
+			switch {
+			case a.Reset:
 				suffix = " # no longer declared: back to the server default"
+			case a.ForcesReplacement:
+				suffix = " # forces replacement"
 			}
-			fmt.Fprintf(w, "      %s %-*s = %s -> %s%s\n", st.symbol(plan.Update), width, d.Key, d.Before, d.After, suffix)
+			fmt.Fprintf(w, "      %s %-*s = %s -> %s%s\n", st.symbol(plan.Update), width, a.Attribute, orAbsent(a.BeforeText), orAbsent(a.AfterText), suffix)
 		default:
 			hidden++
 			continue
 		}
-		for _, line := range d.Details {
-			fmt.Fprintf(w, "          %s\n", colorDetail(line, st))
+		for _, e := range a.Elements {
+			fmt.Fprintf(w, "          %s\n", elementLine(e, a.Keyed, st))
 		}
 	}
 	if hidden > 0 {
@@ -154,36 +133,53 @@ func writeChange(w io.Writer, c plan.Change, multiDeployment bool, st Style) {
 	fmt.Fprintln(w)
 }
 
-func colorDetail(line string, st Style) string {
-	switch {
-	case strings.HasPrefix(line, "+ "):
-		return st.paint("32", "+") + line[1:]
-	case strings.HasPrefix(line, "- "):
-		return st.paint("31", "-") + line[1:]
-	case strings.HasPrefix(line, "~ "):
-		return st.paint("33", "~") + line[1:]
+func orAbsent(s string) string {
+	if s == "" {
+		return "(none)"
 	}
-	return line
+	return s
 }
 
-// writeOutputs lists outputs without their values: plan and apply never mint presigned URLs.
-func writeOutputs(w io.Writer, outputs []Output, title string) {
+// elementLine renders one changed element of a map or list: `- key = "v"`, `+ rule {...}`,
+// `~ key = "a" -> "b"`.
+func elementLine(e plan.ElementDoc, keyed bool, st Style) string {
+	label := func(text string) string {
+		if keyed {
+			return model.QuoteKey(e.Key) + " = " + text
+		}
+		return text
+	}
+	switch {
+	case e.BeforeText == "":
+		return st.paint("32", "+") + " " + label(e.AfterText)
+	case e.AfterText == "":
+		return st.paint("31", "-") + " " + label(e.BeforeText)
+	}
+	return st.paint("33", "~") + " " + label(e.BeforeText) + " -> " + e.AfterText
+}
+
+// writeOutputs lists outputs, sorted by name, without their values: plan and apply never mint
+// presigned URLs.
+func writeOutputs(w io.Writer, outputs map[string]plan.OutputDoc, title string) {
 	if len(outputs) == 0 {
 		return
 	}
 	fmt.Fprintln(w, title)
+	names := make([]string, 0, len(outputs))
 	width := 0
-	for _, o := range outputs {
-		width = max(width, len(o.Name))
+	for name := range outputs {
+		names = append(names, name)
+		width = max(width, len(name))
 	}
-	for _, o := range outputs {
-		fmt.Fprintf(w, "  %-*s = %s\n", width, o.Name, OutputPlaceholder(o))
+	slices.Sort(names)
+	for _, name := range names {
+		fmt.Fprintf(w, "  %-*s = %s\n", width, name, OutputPlaceholder(outputs[name]))
 	}
 	fmt.Fprintln(w)
 }
 
 // OutputPlaceholder is how plan and apply show an output's value.
-func OutputPlaceholder(o Output) string {
+func OutputPlaceholder(o plan.OutputDoc) string {
 	switch {
 	case o.Sensitive:
 		return "(sensitive)"
@@ -195,14 +191,7 @@ func OutputPlaceholder(o Output) string {
 	return string(o.Value)
 }
 
-// targetsNote says what a plan limited by -target leaves out, or "" for a whole plan.
-func targetsNote(p *plan.Plan) string {
-	if len(p.Targets) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("-target limits this plan to %s. Other buckets were not read, so it does not show whether they drifted.",
-		strings.Join(p.Targets, ", "))
-}
-
 // WriteOutputs lists outputs after an apply.
-func WriteOutputs(w io.Writer, outputs []Output) { writeOutputs(w, outputs, "Outputs:") }
+func WriteOutputs(w io.Writer, outputs map[string]plan.OutputDoc) {
+	writeOutputs(w, outputs, "Outputs:")
+}

@@ -9,85 +9,86 @@ import (
 )
 
 // WriteMarkdown writes a plan summary fit for a pull-request comment or a CI job summary (GitHub
-// $GITHUB_STEP_SUMMARY, a GitLab merge-request note): a status line, the refusals, a table of
-// the changes with the attributes they change, and the full human plan in a collapsible block.
-// It is rendered from the same values as the human and JSON plans, and never holds an output.
-func WriteMarkdown(w io.Writer, p *plan.Plan) {
-	s := p.Summary()
+// $GITHUB_STEP_SUMMARY, a GitLab merge-request note): a status line, the plan's notes, the
+// refusals, a table of the changes with the attributes they change, and the full human plan in
+// a collapsible block. It never holds an output.
+func WriteMarkdown(w io.Writer, doc *plan.Document) {
 	title := "bucketform plan"
-	if p.Destroy {
+	if doc.Destroy {
 		title = "bucketform destroy plan"
 	}
-	if p.Stack != "" {
-		title += " — stack " + mdCode(p.Stack)
+	if doc.Stack != "" {
+		title += " — stack " + mdCode(doc.Stack)
 	}
 	fmt.Fprintf(w, "### %s\n\n", title)
 	switch {
-	case len(p.Refusals) > 0:
-		fmt.Fprintf(w, ":no_entry: **Refused** — %d refusal(s): nothing can be applied until they are resolved.\n\n", len(p.Refusals))
-	case p.HasChanges() && p.Destroy:
-		fmt.Fprintf(w, ":warning: **Destroy** — %s\n\n", PlanLine(s))
-	case p.HasChanges():
-		fmt.Fprintf(w, ":warning: **The live server differs from the configuration.** %s\n\n", PlanLine(s))
+	case len(doc.Refusals) > 0:
+		fmt.Fprintf(w, ":no_entry: **Refused** — %d refusal(s): nothing can be applied until they are resolved.\n\n", len(doc.Refusals))
+	case hasChanges(doc) && doc.Destroy:
+		fmt.Fprintf(w, ":warning: **Destroy** — %s\n\n", PlanLine(doc))
+	case hasChanges(doc):
+		fmt.Fprintf(w, ":warning: **The live server differs from the configuration.** %s\n\n", PlanLine(doc))
 	default:
 		fmt.Fprintf(w, ":white_check_mark: %s\n\n", NoChangesLine)
 	}
-	if note := targetsNote(p); note != "" {
-		fmt.Fprintf(w, "> **Note:** %s\n\n", mdText(note))
+	for _, n := range doc.Notes {
+		fmt.Fprintf(w, "> **Note:** %s\n\n", mdText(n.Text))
 	}
-	multi := multiDeployment(p)
-	if len(p.Refusals) > 0 {
-		header, rule := "| refused | bucket | reason |", "| --- | --- | --- |"
+	multi := multiDeployment(doc)
+	if len(doc.Refusals) > 0 {
+		header, rule := "| refused | name | reason |", "| --- | --- | --- |"
 		if multi {
-			header, rule = "| refused | minio | bucket | reason |", "| --- | --- | --- | --- |"
+			header, rule = "| refused | minio | name | reason |", "| --- | --- | --- | --- |"
 		}
 		fmt.Fprintln(w, header)
 		fmt.Fprintln(w, rule)
-		for _, r := range p.Refusals {
+		for _, r := range doc.Refusals {
 			where := ""
 			if multi {
 				where = " " + mdCode(r.Deployment) + " |"
 			}
-			fmt.Fprintf(w, "| %s |%s %s | %s |\n", mdCode(r.Address), where, mdCode(r.Bucket), mdText(r.Reason))
+			reason := mdText(r.Reason)
+			if loc := Where(r.Range); loc != "" {
+				reason += " _(" + mdText(loc) + ")_"
+			}
+			fmt.Fprintf(w, "| %s |%s %s | %s |\n", mdCode(r.Address), where, mdCode(r.ID), reason)
 		}
 		fmt.Fprintln(w)
 	}
-	if !p.HasChanges() {
+	if !hasChanges(doc) {
 		return
 	}
-	header, rule := "| | address | bucket | action | changes |", "| --- | --- | --- | --- | --- |"
+	header, rule := "| | address | name | action | changes |", "| --- | --- | --- | --- | --- |"
 	if multi {
-		header, rule = "| | address | minio | bucket | action | changes |", "| --- | --- | --- | --- | --- | --- |"
+		header, rule = "| | address | minio | name | action | changes |", "| --- | --- | --- | --- | --- | --- |"
 	}
 	fmt.Fprintln(w, header)
 	fmt.Fprintln(w, rule)
-	for _, c := range p.Changes {
+	for _, c := range doc.Changes {
 		if c.Action == plan.NoOp {
 			continue
 		}
 		var cells []string
-		for _, d := range Diffs(c) {
-			if d.Changed && c.Action != plan.Delete {
-				cells = append(cells, mdCode(d.Key)+": "+mdText(arrow(d)))
+		if c.Action != plan.Delete {
+			for _, a := range c.Attributes {
+				if a.Changed {
+					cells = append(cells, mdCode(a.Attribute)+": "+mdText(arrow(a)))
+				}
 			}
 		}
 		for _, n := range c.Notes {
 			cells = append(cells, "_"+mdText(n)+"_")
 		}
-		action := string(c.Action)
-		if c.Release {
-			action = "release"
-		}
 		where := ""
 		if multi {
 			where = " " + mdCode(c.Deployment) + " |"
 		}
-		fmt.Fprintf(w, "| %s | %s |%s %s | %s | %s |\n", mdText(c.Action.Symbol()), mdCode(c.Address), where, mdCode(c.Bucket), action, strings.Join(cells, "<br>"))
+		fmt.Fprintf(w, "| %s | %s |%s %s | %s | %s |\n", mdText(c.Action.Symbol()), mdCode(c.Address), where, mdCode(c.ID), c.Action, strings.Join(cells, "<br>"))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "**%s**\n\n", PlanLine(s))
+	fmt.Fprintf(w, "**%s**\n\n", PlanLine(doc))
 	var sb strings.Builder
-	WritePlan(&sb, p, nil, Style{})
+	WritePlan(&sb, doc.WithoutOutputs(), Style{})
 	body := diffMarkers(sb.String())
 	fence := strings.Repeat("`", max(3, longestRun(body, '`')+1))
 	fmt.Fprintln(w, "<details><summary>Full plan</summary>")
@@ -99,28 +100,14 @@ func WriteMarkdown(w io.Writer, p *plan.Plan) {
 	fmt.Fprintln(w, "</details>")
 }
 
-func multiDeployment(p *plan.Plan) bool {
-	seen := ""
-	for _, c := range p.Changes {
-		if seen != "" && c.Deployment != seen {
-			return true
-		}
-		seen = c.Deployment
+func arrow(a plan.AttributeDoc) string {
+	switch {
+	case a.Sensitive:
+		return a.AfterText
+	case a.BeforeText == "":
+		return a.AfterText
 	}
-	for _, r := range p.Refusals {
-		if seen != "" && r.Deployment != seen {
-			return true
-		}
-		seen = r.Deployment
-	}
-	return false
-}
-
-func arrow(d AttrDiff) string {
-	if d.Before == "" {
-		return d.After
-	}
-	return d.Before + " → " + d.After
+	return a.BeforeText + " → " + orAbsent(a.AfterText)
 }
 
 // diffMarkers moves the plan's markers to the first column, where a ```diff block colours

@@ -11,6 +11,8 @@ import (
 
 	"github.com/bucketform/bucketform/config/model"
 	"github.com/bucketform/bucketform/config/policy"
+	"github.com/bucketform/bucketform/engine/kind"
+	"github.com/bucketform/bucketform/engine/kind/kindtest"
 	"github.com/bucketform/bucketform/engine/plan"
 )
 
@@ -27,12 +29,26 @@ func bucket(name string, attrs ...model.Attr) model.Bucket {
 	return model.Bucket{Name: name, Attrs: model.NewAttrSet(attrs...), Tags: map[string]string{}}
 }
 
-func live(owner string, b model.Bucket) model.Live {
-	return model.Live{Exists: true, Owner: owner, State: b, Emptiness: model.Empty}
+func live(owner string, b model.Bucket) *model.Live {
+	return model.BucketLive{Exists: true, Owner: owner, State: b, Emptiness: model.Empty}.Live()
 }
 
-// examplePlan is a plan with one change of every kind, built by the real diff from model values:
-// what the golden files pin.
+func bkey(name string) model.Key { return model.Key{Kind: model.KindBucket, ID: name} }
+
+func nkey(name string) model.Key { return model.Key{Kind: kindtest.KindNote, ID: name} }
+
+func note(id string, attrs map[string]model.Value) *model.Resource {
+	r := model.NewResource(kindtest.KindNote, id)
+	for k, v := range attrs {
+		r.Set(k, v)
+	}
+	return r
+}
+
+var schemas = kind.Schemas(append(kind.All(), kindtest.Note{}))
+
+// examplePlan is a plan with one change of every action and refusals, of buckets and of the
+// test kind "note", built by the real diff from model values: what the golden files pin.
 func examplePlan() *plan.Plan {
 	all := []model.Attr{model.AttrPolicy, model.AttrVersioning, model.AttrQuota, model.AttrTags, model.AttrLifecycle}
 
@@ -87,54 +103,88 @@ func examplePlan() *plan.Plan {
 	wantForeign := bucket("ci-foreign", model.AttrVersioning)
 	wantForeign.Versioning = model.VersioningEnabled
 
-	// delete: an owned bucket no longer declared; refused: one that holds objects.
+	// delete: an owned bucket no longer declared; refused: one that holds objects; release:
+	// one given up with a removed block.
 	gone := bucket("ci-gone", model.AttrTags)
 	gone.Tags = map[string]string{"team": "old"}
 	full := bucket("ci-full", model.AttrTags)
 	fullLive := live(stack, full)
 	fullLive.Emptiness = model.NotEmpty
+	kept := bucket("ci-kept", model.AttrTags)
+	kept.Tags = map[string]string{"team": "x"}
 
-	entry := func(name string, attrs ...model.Attr) plan.IndexEntry {
-		return plan.IndexEntry{Address: "bucket." + strings.TrimPrefix(name, "ci-"), Attrs: model.NewAttrSet(attrs...)}
+	rng := func(line int) *plan.Range {
+		return &plan.Range{Filename: "main.hcl", Start: plan.Pos{Line: line, Column: 1}, End: plan.Pos{Line: line, Column: 20}}
 	}
+	entry := func(name string, attrs ...model.Attr) plan.IndexEntry {
+		var names []string
+		for _, a := range attrs {
+			names = append(names, string(a))
+		}
+		return plan.IndexEntry{Address: "bucket." + strings.TrimPrefix(name, "ci-"), Attrs: names}
+	}
+	owned := map[model.Key]plan.Claim{}
+	for _, n := range []string{"ci-data", "ci-policy", "ci-same", "ci-gone", "ci-full", "ci-kept"} {
+		owned[bkey(n)] = plan.Claim{Stack: stack}
+	}
+	owned[bkey("ci-foreign")] = plan.Claim{Stack: "other"}
+	// The test kind: a replace (its parent changes), a sensitive secret that differs.
+	owned[nkey("memo")] = plan.Claim{Stack: stack}
+	owned[nkey("pinned")] = plan.Claim{Stack: stack}
 	in := plan.Input{
 		Deployment: "main",
-		Stack:      stack,
+		Schemas:    schemas,
 		Desired: []plan.Desired{
-			{Address: "bucket.new", State: created},
-			{Address: "bucket.data", State: want},
-			{Address: "bucket.policy", State: wantPolicy},
-			{Address: `bucket.legacy["a"]`, State: wantAdopt},
-			{Address: "bucket.same", State: wantSame},
-			{Address: "bucket.foreign", State: wantForeign},
+			{Address: "bucket.new", Resource: created.Resource(), Range: rng(10)},
+			{Address: "bucket.data", Resource: want.Resource(), Range: rng(20)},
+			{Address: "bucket.policy", Resource: wantPolicy.Resource(), Range: rng(30)},
+			{Address: `bucket.legacy["a"]`, Resource: wantAdopt.Resource(), Range: rng(40)},
+			{Address: "bucket.same", Resource: wantSame.Resource(), Range: rng(50)},
+			{Address: "bucket.foreign", Resource: wantForeign.Resource(), Range: rng(60)},
+			{Address: "note.memo", Resource: note("memo", map[string]model.Value{"text": model.String("hello"), "parent": model.String("b"),
+				"secret": model.NewSecret("new-secret-value")}), Range: rng(70)},
 		},
-		Index: map[string]plan.IndexEntry{
-			"ci-data":   entry("ci-data", all...),
-			"ci-policy": entry("ci-policy", model.AttrPolicy, model.AttrQuota),
-			"ci-same":   entry("ci-same", model.AttrVersioning),
-			"ci-gone":   entry("ci-gone", model.AttrTags),
-			"ci-full":   entry("ci-full", model.AttrTags),
+		Index: map[model.Key]plan.IndexEntry{
+			bkey("ci-data"):   entry("ci-data", all...),
+			bkey("ci-policy"): entry("ci-policy", model.AttrPolicy, model.AttrQuota),
+			bkey("ci-same"):   entry("ci-same", model.AttrVersioning),
+			bkey("ci-gone"):   entry("ci-gone", model.AttrTags),
+			bkey("ci-full"):   entry("ci-full", model.AttrTags),
+			bkey("ci-kept"):   entry("ci-kept", model.AttrTags),
+			nkey("memo"):      {Address: "note.memo", Attrs: []string{"parent", "secret", "text"}},
+			nkey("pinned"):    {Address: "note.pinned", Attrs: []string{"labels"}},
 		},
-		Live: map[string]model.Live{
-			"ci-new":     {},
-			"ci-data":    live(stack, drifted),
-			"ci-policy":  live(stack, extra),
-			"ci-legacy":  live("", legacy),
-			"ci-same":    live(stack, same),
-			"ci-foreign": live("other", bucket("ci-foreign", model.AttrTags)),
-			"ci-gone":    live(stack, gone),
-			"ci-full":    fullLive,
+		Claims: owned,
+		Live: map[model.Key]*model.Live{
+			bkey("ci-new"):     {State: model.NewResource(model.KindBucket, "ci-new")},
+			bkey("ci-data"):    live(stack, drifted),
+			bkey("ci-policy"):  live(stack, extra),
+			bkey("ci-legacy"):  live("", legacy),
+			bkey("ci-same"):    live(stack, same),
+			bkey("ci-foreign"): live("other", bucket("ci-foreign", model.AttrTags)),
+			bkey("ci-gone"):    live(stack, gone),
+			bkey("ci-full"):    fullLive,
+			bkey("ci-kept"):    live(stack, kept),
+			nkey("memo"): {Exists: true, State: note("memo", map[string]model.Value{"text": model.String("hello"), "parent": model.String("a"),
+				"secret": model.SecretDiffers})},
+			nkey("pinned"): {Exists: true, State: note("pinned", map[string]model.Value{"labels": model.Tags{"keep": "yes"}})},
 		},
+		Removed: map[model.Key]plan.Removed{bkey("ci-kept"): {Keep: true, Range: rng(80)}},
 	}
-	return plan.Diff(stack, false, []plan.Input{in})
+	return plan.Diff(stack, false, nil, []plan.Input{in})
 }
 
-func exampleOutputs() []Output {
-	return []Output{
-		{Name: "bucket_name", Known: true, Value: json.RawMessage(`"ci-data"`)},
-		{Name: "upload_url", Sensitive: true},
-		{Name: "db_password", Sensitive: true, Known: true, Value: json.RawMessage(`"hunter2-secret"`)},
-		{Name: "download_url", Known: false},
+func exampleDocument() *plan.Document {
+	return examplePlan().Document(plan.DocumentInput{Schemas: schemas, Outputs: exampleOutputs(),
+		Deployments: map[string]plan.DeploymentDoc{"main": {Endpoint: "minio:9000", Read: "export"}}})
+}
+
+func exampleOutputs() map[string]plan.OutputDoc {
+	return map[string]plan.OutputDoc{
+		"bucket_name":  {Known: true, Value: json.RawMessage(`"ci-data"`)},
+		"upload_url":   {Sensitive: true},
+		"db_password":  {Sensitive: true, Known: true, Value: json.RawMessage(`"hunter2-secret"`)},
+		"download_url": {Known: false},
 	}
 }
 
@@ -159,15 +209,25 @@ func golden(t *testing.T, name, got string) {
 
 func TestGoldenPlan(t *testing.T) {
 	p := examplePlan()
-	if len(p.Refusals) != 2 {
-		t.Fatalf("the example plan should have two refusals, has %+v", p.Refusals)
+	if len(p.Refusals) != 3 {
+		t.Fatalf("the example plan should have three refusals, has %+v", p.Refusals)
 	}
+	seen := map[plan.Action]bool{}
+	for _, c := range p.Changes {
+		seen[c.Action] = true
+	}
+	for _, a := range plan.Actions {
+		if !seen[a] {
+			t.Errorf("the example plan has no %s change", a)
+		}
+	}
+	doc := exampleDocument()
 	var human, js, md bytes.Buffer
-	WritePlan(&human, p, exampleOutputs(), Style{})
-	if err := WriteJSON(&js, p, exampleOutputs()); err != nil {
+	WritePlan(&human, doc, Style{})
+	if err := WriteJSON(&js, doc); err != nil {
 		t.Fatal(err)
 	}
-	WriteMarkdown(&md, p)
+	WriteMarkdown(&md, doc)
 	golden(t, "plan.txt", human.String())
 	golden(t, "plan.json", js.String())
 	golden(t, "plan.md", md.String())
@@ -176,121 +236,85 @@ func TestGoldenPlan(t *testing.T) {
 func TestGoldenTargetedDestroyPlan(t *testing.T) {
 	gone := bucket("ci-gone", model.AttrTags)
 	gone.Tags = map[string]string{"team": "old"}
-	in := plan.Input{Deployment: "main", Stack: stack, Destroy: true, Targets: []string{"bucket.gone"},
-		Desired: []plan.Desired{{Address: "bucket.gone", State: bucket("ci-gone")}, {Address: "bucket.kept", State: bucket("ci-kept")}},
-		Index:   map[string]plan.IndexEntry{"ci-gone": {Address: "bucket.gone"}, "ci-kept": {Address: "bucket.kept"}},
-		Live:    map[string]model.Live{"ci-gone": live(stack, gone), "ci-kept": live(stack, bucket("ci-kept"))}}
-	p := plan.Diff(stack, true, []plan.Input{in})
-	p.Targets = []string{"bucket.gone"}
+	in := plan.Input{Deployment: "main", Schemas: schemas,
+		Desired: []plan.Desired{{Address: "bucket.gone", Resource: bucket("ci-gone").Resource()}, {Address: "bucket.kept", Resource: bucket("ci-kept").Resource()}},
+		Index:   map[model.Key]plan.IndexEntry{bkey("ci-gone"): {Address: "bucket.gone"}, bkey("ci-kept"): {Address: "bucket.kept"}},
+		Claims:  map[model.Key]plan.Claim{bkey("ci-gone"): {Stack: stack}, bkey("ci-kept"): {Stack: stack}},
+		Live:    map[model.Key]*model.Live{bkey("ci-gone"): live(stack, gone), bkey("ci-kept"): live(stack, bucket("ci-kept"))}}
+	p := plan.Diff(stack, true, []string{"bucket.gone"}, []plan.Input{in})
+	doc := p.Document(plan.DocumentInput{Schemas: schemas, Outputs: exampleOutputs(), Notes: []plan.NoteDoc{{Code: "targets",
+		Text: "-target limits this plan to bucket.gone. Other resources were not read, so it does not show whether they drifted."}}})
 	var human, js, md bytes.Buffer
-	WritePlan(&human, p, exampleOutputs(), Style{})
-	if err := WriteJSON(&js, p, exampleOutputs()); err != nil {
+	WritePlan(&human, doc, Style{})
+	if err := WriteJSON(&js, doc); err != nil {
 		t.Fatal(err)
 	}
-	WriteMarkdown(&md, p)
+	WriteMarkdown(&md, doc)
 	golden(t, "destroy_target.txt", human.String())
 	golden(t, "destroy_target.json", js.String())
 	golden(t, "destroy_target.md", md.String())
 }
 
 func TestNoChanges(t *testing.T) {
-	p := &plan.Plan{Stack: stack, Changes: []plan.Change{{Address: "bucket.a", Deployment: "main", Bucket: "a", Action: plan.NoOp,
-		Before: &model.Bucket{Name: "a", Attrs: model.AttrSet{}}, After: &model.Bucket{Name: "a", Attrs: model.AttrSet{}}}}}
+	p := &plan.Plan{Stack: stack, Changes: []plan.Change{{Kind: model.KindBucket, Address: "bucket.a", Deployment: "main", ID: "a", Action: plan.NoOp,
+		Before: model.NewResource(model.KindBucket, "a"), After: model.NewResource(model.KindBucket, "a")}}}
+	doc := p.Document(plan.DocumentInput{Schemas: schemas, Outputs: exampleOutputs()})
 	var human, md bytes.Buffer
-	WritePlan(&human, p, exampleOutputs(), Style{})
+	WritePlan(&human, doc, Style{})
 	if human.String() != NoChangesLine+"\n" {
 		t.Errorf("human plan without changes = %q, want only the closing line", human.String())
 	}
-	WriteMarkdown(&md, p)
+	WriteMarkdown(&md, doc)
 	if !strings.Contains(md.String(), ":white_check_mark: "+NoChangesLine) || strings.Contains(md.String(), "<details>") {
 		t.Errorf("Markdown without changes:\n%s", md.String())
 	}
-	doc := Document(p, nil)
 	if doc.Summary != (plan.Summary{}) || len(doc.Changes) != 1 || doc.Changes[0].Action != plan.NoOp || len(doc.Changes[0].ChangedAttributes) != 0 {
 		t.Errorf("JSON without changes: %+v", doc)
 	}
 }
 
-// TestJSONSchema pins the keys of the JSON plan: the spec's keys and the ones the README (section "CI")
-// documents, no more and no fewer. A new key is a deliberate change to this test and the docs.
-func TestJSONSchema(t *testing.T) {
-	var buf bytes.Buffer
-	if err := WriteJSON(&buf, examplePlan(), exampleOutputs()); err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
-		t.Fatal(err)
-	}
-	keys := func(m any) string {
-		var ks []string
-		for k := range m.(map[string]any) {
-			ks = append(ks, k)
-		}
-		return strings.Join(sorted(ks), ",")
-	}
-	check := func(what string, got, want string) {
-		t.Helper()
-		if got != want {
-			t.Errorf("%s keys = %s, want %s", what, got, want)
-		}
-	}
-	check("document", keys(doc), "changes,destroy,format_version,outputs,refusals,stack,summary,targets")
-	check("summary", keys(doc["summary"]), "add,change,destroy")
-	check("refusal", keys(doc["refusals"].([]any)[0]), "address,bucket,deployment,reason")
-	for _, c := range doc["changes"].([]any) {
-		c := c.(map[string]any)
-		k := keys(c)
-		if _, ok := c["notes"]; ok {
-			k = strings.Replace(k, ",notes", "", 1)
-		}
-		check("change "+c["address"].(string), k, "action,address,after,before,bucket,changed_attributes,deployment")
-		// Every changed attribute is a key of before and after (after alone for a create).
-		for _, a := range c["changed_attributes"].([]any) {
-			if after, ok := c["after"].(map[string]any); ok {
-				if _, ok := after[a.(string)]; !ok {
-					t.Errorf("%s: changed attribute %s is not in after", c["address"], a)
-				}
-			}
-			if before, ok := c["before"].(map[string]any); ok {
-				if _, ok := before[a.(string)]; !ok {
-					t.Errorf("%s: changed attribute %s is not in before", c["address"], a)
-				}
-			}
-		}
-	}
-	check("sensitive output", keys(doc["outputs"].(map[string]any)["upload_url"]), "known,sensitive")
-	check("known output", keys(doc["outputs"].(map[string]any)["bucket_name"]), "known,sensitive,value")
-	if doc["format_version"] != "1" {
-		t.Errorf("format_version = %v", doc["format_version"])
-	}
-}
-
-// TestSensitiveOutputsNeverRendered: a sensitive output's value never reaches any rendering, even
-// when the caller hands it over.
-func TestSensitiveOutputsNeverRendered(t *testing.T) {
-	p := examplePlan()
+// TestSensitiveValuesNeverRendered: neither a sensitive output's value nor a declared secret
+// reaches any rendering, even when the caller hands them over.
+func TestSensitiveValuesNeverRendered(t *testing.T) {
+	doc := exampleDocument()
 	var all bytes.Buffer
-	WritePlan(&all, p, exampleOutputs(), Style{Color: true})
-	if err := WriteJSON(&all, p, exampleOutputs()); err != nil {
+	WritePlan(&all, doc, Style{Color: true})
+	if err := WriteJSON(&all, doc); err != nil {
 		t.Fatal(err)
 	}
-	WriteMarkdown(&all, p)
-	WriteOutputs(&all, exampleOutputs())
-	if strings.Contains(all.String(), "hunter2") {
-		t.Errorf("a sensitive output value was rendered:\n%s", all.String())
+	WriteMarkdown(&all, doc)
+	WriteOutputs(&all, doc.Outputs)
+	for _, secret := range []string{"hunter2", "new-secret-value"} {
+		if strings.Contains(all.String(), secret) {
+			t.Errorf("a sensitive value (%s) was rendered:\n%s", secret, all.String())
+		}
+	}
+	if !strings.Contains(all.String(), "secret = (sensitive)") {
+		t.Errorf("a changed secret must show as (sensitive):\n%s", all.String())
 	}
 }
 
-// TestRenderingsAgree: the human, JSON and Markdown plans are rendered from the same values:
-// the same closing line, and every change and refusal in each.
+// TestRenderingsAgree: the human, JSON and Markdown plans are rendered from the same document:
+// the same closing line, and every change, changed attribute and refusal in each.
 func TestRenderingsAgree(t *testing.T) {
-	p := examplePlan()
-	var human, md bytes.Buffer
-	WritePlan(&human, p, nil, Style{})
-	WriteMarkdown(&md, p)
-	doc := Document(p, nil)
-	line := PlanLine(doc.Summary)
+	doc := exampleDocument()
+	var human, md, js bytes.Buffer
+	WritePlan(&human, doc, Style{})
+	WriteMarkdown(&md, doc)
+	if err := WriteJSON(&js, doc); err != nil {
+		t.Fatal(err)
+	}
+	var back plan.Document
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	// The document read back renders the same: show renders a plan file's document.
+	var again bytes.Buffer
+	WritePlan(&again, &back, Style{})
+	if again.String() != human.String() {
+		t.Errorf("the document read back from JSON renders differently:\n%s\n---\n%s", again.String(), human.String())
+	}
+	line := PlanLine(doc)
 	if !strings.HasSuffix(human.String(), line+"\n") || !strings.Contains(md.String(), "**"+line+"**") {
 		t.Errorf("closing line %q missing from the human or Markdown plan", line)
 	}
@@ -302,8 +326,8 @@ func TestRenderingsAgree(t *testing.T) {
 			t.Errorf("change %s missing from the human or Markdown plan", c.Address)
 		}
 		for _, a := range c.ChangedAttributes {
-			if c.Action != plan.Create && !strings.Contains(human.String(), a+" ") {
-				t.Errorf("changed attribute %s of %s missing from the human plan", a, c.Address)
+			if !strings.Contains(human.String(), a+" ") || !strings.Contains(md.String(), "`"+a+"`") {
+				t.Errorf("changed attribute %s of %s missing from the human or Markdown plan", a, c.Address)
 			}
 		}
 	}
@@ -311,14 +335,20 @@ func TestRenderingsAgree(t *testing.T) {
 		if !strings.Contains(human.String(), r.Address+": "+r.Reason) || !strings.Contains(md.String(), "`"+r.Address+"`") {
 			t.Errorf("refusal of %s missing from the human or Markdown plan", r.Address)
 		}
+		if r.Code == "" || (r.Range != nil && !strings.Contains(human.String(), r.Reason+"\n      "+Where(r.Range))) {
+			t.Errorf("refusal of %s has no code, or its source range is not shown: %+v", r.Address, r)
+		}
+		if (r.Range != nil) != (r.Address == "bucket.foreign") {
+			t.Errorf("refusal of %s: a refusal of a declared resource carries its block's range, one of an undeclared resource none: %+v", r.Address, r.Range)
+		}
 	}
 }
 
 func TestMarkdownEscapes(t *testing.T) {
-	p := &plan.Plan{Stack: "s", Refusals: []plan.Refusal{{Address: `bucket.t["a|b"]`, Deployment: "main", Bucket: "b",
+	p := &plan.Plan{Stack: "s", Refusals: []plan.Refusal{{Kind: model.KindBucket, Address: `bucket.t["a|b"]`, Deployment: "main", ID: "b",
 		Reason: "<script>alert(1)</script> | and\nmore"}}}
 	var md bytes.Buffer
-	WriteMarkdown(&md, p)
+	WriteMarkdown(&md, p.Document(plan.DocumentInput{Schemas: schemas}))
 	out := md.String()
 	for _, bad := range []string{"<script>", "a|b", "\nmore"} {
 		if strings.Contains(out, bad) {

@@ -1,6 +1,5 @@
 bucketform {
-  stack        = "platform-prod"
-  state_bucket = "platform-bucketform"
+  stack = "platform-prod"
 }
 
 minio "primary" {

@@ -1,0 +1,215 @@
+package kind
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sync"
+
+	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/engine/plan"
+	"github.com/bucketform/bucketform/engine/server"
+)
+
+// Bucket is the kind of S3 buckets: anonymous access or a full bucket policy, versioning,
+// quota, tags, object lock (at creation only) and lifecycle rules. Its ownership mark is the
+// bucketform-stack tag, never shown as a user tag.
+type Bucket struct{}
+
+var bucketSchema = &plan.Schema{
+	Kind:   model.KindBucket,
+	IDName: "name",
+	Order:  0,
+	// Plan order is also write order: versioning comes before the lifecycle rules that act on
+	// noncurrent versions.
+	Attrs: []plan.AttrSchema{
+		{Name: string(model.AttrPolicy), Present: model.BucketPolicyPresent, Reset: model.BucketPolicy{}},
+		{Name: string(model.AttrVersioning), NoReset: func(live model.Value) string {
+			v, _ := live.(model.Versioning)
+			return fmt.Sprintf("versioning is no longer declared; it stays %s, because a bucket cannot return to never versioned", v.Display())
+		}},
+		{Name: string(model.AttrQuota), Reset: model.Size(0)},
+		{Name: string(model.AttrTags), Reset: model.Tags{}},
+		{Name: string(model.AttrObjectLock), CreateOnly: func(live, want model.Value) string {
+			return fmt.Sprintf("object_lock is %s on the server and %s in the configuration; object lock can only be chosen when a bucket is created "+
+				"(set object_lock = %s, or create a new bucket under another name)", live.Text(), want.Text(), live.Text())
+		}},
+		{Name: string(model.AttrLifecycle), ConfigName: "lifecycle_rule", Reset: model.Lifecycle{}},
+	},
+	Check: func(want *model.Resource, live *model.Live) []plan.Finding {
+		if v, ok := want.Get(string(model.AttrVersioning)).(model.Versioning); ok && v == model.VersioningSuspended {
+			if lock, ok := live.State.Get(string(model.AttrObjectLock)).(model.Bool); ok && bool(lock) {
+				return []plan.Finding{{Code: "suspend-under-object-lock", Refuse: true,
+					Text: "versioning cannot be suspended on a bucket with object lock; the server refuses it (set versioning = \"enabled\")"}}
+			}
+		}
+		return nil
+	},
+	DeleteBlocked: func(id string, live *model.Live, force, declared bool, _ plan.DeleteEnv) *plan.Finding {
+		if force || live.Emptiness != model.NotEmpty {
+			return nil
+		}
+		hint := "no longer declared; add a removed block with force_destroy = true to delete it with its objects, empty it, or declare it again"
+		if declared {
+			hint = "set force_destroy = true on it to delete it with its objects, or empty it first"
+		}
+		return &plan.Finding{Code: "bucket-not-empty", Refuse: true,
+			Text: fmt.Sprintf("bucket %q holds objects and only empty buckets are deleted: %s", id, hint)}
+	},
+	ReadAlso: func(want *model.Resource) []string {
+		if v, ok := want.Get(string(model.AttrVersioning)).(model.Versioning); ok && v == model.VersioningSuspended {
+			return []string{string(model.AttrObjectLock)}
+		}
+		return nil
+	},
+}
+
+// Schema describes buckets to the plan.
+func (Bucket) Schema() *plan.Schema { return bucketSchema }
+
+// Read reads each bucket attribute by attribute, at most env.Parallelism requests at a time:
+// its tags (the ownership mark), the requested attributes, and, when it may be deleted without
+// force_destroy, whether it holds objects.
+func (Bucket) Read(ctx context.Context, env *Env, reqs []Request) (map[string]*model.Live, error) {
+	out := make(map[string]*model.Live, len(reqs))
+	var mu sync.Mutex
+	env.Read = "attributes"
+	err := env.Each(ctx, len(reqs), func(ctx context.Context, i int) error {
+		req := reqs[i]
+		attrs := model.NewAttrSet()
+		for _, a := range req.Attrs {
+			attrs[model.Attr(a)] = true
+		}
+		bl, err := env.Client.ReadBucket(ctx, req.ID, func(string) model.AttrSet { return attrs })
+		if err == nil && bl.Exists && req.Deletable && !req.Force {
+			var empty bool
+			empty, err = env.Client.IsEmpty(ctx, req.ID)
+			bl.Emptiness = model.NotEmpty
+			if empty {
+				bl.Emptiness = model.Empty
+			}
+		}
+		if err != nil {
+			return server.Explain(err)
+		}
+		mu.Lock()
+		out[req.ID] = bl.Live()
+		mu.Unlock()
+		env.done()
+		return nil
+	})
+	return out, err
+}
+
+// Create makes the bucket (with object lock when declared) and writes its declared attributes
+// that differ from a new bucket's, its tags with the ownership tag.
+func (Bucket) Create(ctx context.Context, env *Env, c *plan.Change) (bool, error) {
+	b := model.BucketOf(c.After)
+	existed, err := env.Client.CreateBucket(ctx, c.ID, b.ObjectLock)
+	switch {
+	case err != nil && server.Code(err) == server.CodeBucketExistsForeign:
+		return false, fmt.Errorf("create bucket %s: the name is taken by another account on this server", c.ID)
+	case err != nil:
+		return false, fmt.Errorf("create bucket %s: %w", c.ID, server.Explain(err))
+	case existed:
+		return false, ErrExists
+	}
+	if err := env.Client.SetTags(ctx, c.ID, withOwner(b.Tags, env.Stack)); err != nil {
+		return true, fmt.Errorf("tag bucket %s as owned by stack %s: %w", c.ID, env.Stack, server.Explain(err))
+	}
+	var zero model.Bucket
+	for _, a := range []model.Attr{model.AttrPolicy, model.AttrVersioning, model.AttrQuota, model.AttrLifecycle} {
+		if !b.Attrs.Has(a) || (a == model.AttrVersioning && b.Versioning == model.VersioningNever) {
+			continue
+		}
+		if a != model.AttrVersioning && c.After.Get(string(a)).Equal(zero.Resource().Get(string(a))) {
+			continue
+		}
+		if err := writeBucketAttr(ctx, env, c.ID, a, b); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+// Update writes the changed attributes; tags are written with the ownership tag.
+func (Bucket) Update(ctx context.Context, env *Env, c *plan.Change, _ *model.Live) error {
+	b := model.BucketOf(c.After)
+	for _, a := range c.Changed() {
+		if err := writeBucketAttr(ctx, env, c.ID, model.Attr(a.Attr), b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeBucketAttr(ctx context.Context, env *Env, name string, a model.Attr, b model.Bucket) error {
+	var err error
+	switch a {
+	case model.AttrTags:
+		err = env.Client.SetTags(ctx, name, withOwner(b.Tags, env.Stack))
+	case model.AttrPolicy:
+		err = env.Client.SetPolicy(ctx, name, b.Policy)
+	case model.AttrVersioning:
+		err = env.Client.SetVersioning(ctx, name, b.Versioning)
+	case model.AttrQuota:
+		err = env.Client.SetQuota(ctx, name, b.Quota)
+	case model.AttrLifecycle:
+		err = env.Client.SetLifecycle(ctx, name, b.Lifecycle)
+	default:
+		err = fmt.Errorf("attribute %s cannot be written", a)
+	}
+	if err != nil {
+		return fmt.Errorf("set %s of bucket %s: %w", a, name, server.Explain(err))
+	}
+	return nil
+}
+
+// Mark writes the ownership tag next to the bucket's live tags, unless the change writes the
+// tags (which carry the ownership tag).
+func (Bucket) Mark(ctx context.Context, env *Env, c *plan.Change, live *model.Live) error {
+	for _, a := range c.Changed() {
+		if a.Attr == string(model.AttrTags) {
+			return nil
+		}
+	}
+	tags, _ := live.State.Get(string(model.AttrTags)).(model.Tags)
+	if err := env.Client.SetTags(ctx, c.ID, withOwner(tags, env.Stack)); err != nil {
+		return fmt.Errorf("tag bucket %s as owned by stack %s: %w", c.ID, env.Stack, server.Explain(err))
+	}
+	return nil
+}
+
+// Unmark removes the ownership tag and keeps the bucket's other tags.
+func (Bucket) Unmark(ctx context.Context, env *Env, c *plan.Change, live *model.Live) error {
+	tags, _ := live.State.Get(string(model.AttrTags)).(model.Tags)
+	if err := env.Client.SetTags(ctx, c.ID, tags); err != nil {
+		return fmt.Errorf("remove the ownership tag of bucket %s: %w", c.ID, server.Explain(err))
+	}
+	return nil
+}
+
+// Delete deletes the bucket with a plain DeleteBucket, which the server refuses for a bucket
+// that holds objects; with force_destroy its objects are deleted first (retention is never
+// bypassed).
+func (Bucket) Delete(ctx context.Context, env *Env, c *plan.Change, _ *model.Live) error {
+	if c.ForceDestroy {
+		if err := env.Client.EmptyBucket(ctx, c.ID); err != nil {
+			return fmt.Errorf("empty bucket %s: %w", c.ID, server.Explain(err))
+		}
+	}
+	if err := env.Client.DeleteBucket(ctx, c.ID); err != nil {
+		if server.Code(err) == server.CodeBucketNotEmpty {
+			return fmt.Errorf("delete bucket %s: it holds objects (written since the plan was made?); nothing was deleted", c.ID)
+		}
+		return fmt.Errorf("delete bucket %s: %w", c.ID, server.Explain(err))
+	}
+	return nil
+}
+
+func withOwner(tags map[string]string, stack string) map[string]string {
+	out := make(map[string]string, len(tags)+1)
+	maps.Copy(out, tags)
+	out[model.OwnerTag] = stack
+	return out
+}
