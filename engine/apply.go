@@ -218,6 +218,10 @@ func (e *Engine) Apply(ctx context.Context, p *plan.Plan, snap *Snapshot, opts A
 	}
 	report.Stopped = stopped()
 	report.IndexErr = e.record(ctx, p, snap, results)
+	e.mu.Lock()
+	report.IndexErr = errors.Join(append([]error{report.IndexErr}, e.bookErrs...)...)
+	e.bookErrs = nil
+	e.mu.Unlock()
 
 	var errs []error
 	if len(report.Failed) > 0 {
@@ -288,11 +292,33 @@ func (e *Engine) applyChange(ctx context.Context, snap *Snapshot, c plan.Change)
 		live = &model.Live{State: model.NewResource(c.Kind, c.ID)}
 	}
 	claimed := e.claimedByStack(snap, c)
+	// Bookkeeping after a change has happened on the server (removing a claim, cleaning up
+	// one whose outcome is unknown) must not be cut short by a stop or a lost lease: it gets
+	// a context of its own.
+	book := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	}
 	claim := func() error {
 		if claimed {
 			return nil
 		}
-		return dep.store.Claim(ctx, key, c.Address)
+		err := dep.store.Claim(ctx, key, c.Address)
+		var lost *ownership.ClaimedError
+		if err != nil && !errors.As(err, &lost) {
+			// The outcome is unknown (the answer was lost or cancelled): remove the claim if
+			// it was written, so nothing is claimed that was not created or adopted.
+			bctx, cancel := book()
+			defer cancel()
+			if uerr := dep.store.Unclaim(bctx, key); uerr != nil {
+				err = errors.Join(err, uerr)
+			}
+		}
+		return err
+	}
+	unclaim := func() error {
+		bctx, cancel := book()
+		defer cancel()
+		return dep.store.Unclaim(bctx, key)
 	}
 	// stillOwned checks the claim right before a destructive change: the plan was computed
 	// from a refresh under the lease, and this is the last look before acting.
@@ -317,7 +343,7 @@ func (e *Engine) applyChange(ctx context.Context, snap *Snapshot, c plan.Change)
 		}
 		created, err := k.Create(ctx, env, &c)
 		if err != nil && !created {
-			if uerr := dep.store.Unclaim(context.WithoutCancel(ctx), key); uerr != nil {
+			if uerr := unclaim(); uerr != nil {
 				err = errors.Join(err, uerr)
 			}
 			return false, err
@@ -351,7 +377,7 @@ func (e *Engine) applyChange(ctx context.Context, snap *Snapshot, c plan.Change)
 		if err := k.Unmark(ctx, env, &c, live); err != nil {
 			return true, err
 		}
-		return false, dep.store.Unclaim(ctx, key)
+		return false, e.bookkeeping(dep, unclaim())
 	case plan.Delete:
 		if err := stillOwned(); err != nil {
 			return true, err
@@ -359,7 +385,7 @@ func (e *Engine) applyChange(ctx context.Context, snap *Snapshot, c plan.Change)
 		if err := k.Delete(ctx, env, &c, live); err != nil {
 			return true, err
 		}
-		return false, dep.store.Unclaim(ctx, key)
+		return false, e.bookkeeping(dep, unclaim())
 	case plan.Replace:
 		if err := stillOwned(); err != nil {
 			return true, err
@@ -374,6 +400,18 @@ func (e *Engine) applyChange(ctx context.Context, snap *Snapshot, c plan.Change)
 		return created, err
 	}
 	return false, fmt.Errorf("unknown action %q", c.Action)
+}
+
+// bookkeeping keeps the failure to remove a claim of a resource that is gone (deleted or
+// released) out of the change's outcome: the change happened. The claim left behind names a
+// resource that no longer exists or is no longer the stack's, and the next apply removes it.
+func (e *Engine) bookkeeping(dep *deployment, err error) error {
+	if err != nil {
+		e.mu.Lock()
+		e.bookErrs = append(e.bookErrs, fmt.Errorf("minio %q: %w", dep.name, err))
+		e.mu.Unlock()
+	}
+	return nil
 }
 
 // record writes, per deployment, what the apply did into the stack's index: an allow-list of

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -65,6 +66,9 @@ type Engine struct {
 	order       []model.Kind // kinds in apply order
 	schemas     map[model.Kind]*plan.Schema
 	deployments []*deployment // sorted by name
+
+	mu       sync.Mutex
+	bookErrs []error // claims an apply could not remove (see bookkeeping)
 }
 
 type deployment struct {

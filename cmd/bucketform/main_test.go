@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -148,6 +149,58 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 			sort.Strings(names)
 			for _, n := range names {
 				fmt.Fprintln(ts.Stdout(), n)
+			}
+		},
+		// signalled SIGNAL N PREFIX ARGS...: run bucketform ARGS, send it SIGNAL (TERM or INT)
+		// once at least N buckets named PREFIX* exist on the server, and wait for it; its
+		// output becomes stdout and stderr, and it must exit non-zero (unless negated... never).
+		"signalled": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) < 3 {
+				ts.Fatalf("usage: signalled TERM|INT N PREFIX ARGS...")
+			}
+			sig := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT}[args[0]]
+			if sig == 0 {
+				ts.Fatalf("unknown signal %s", args[0])
+			}
+			want, err := strconv.Atoi(args[1])
+			ts.Check(err)
+			bin, err := exec.LookPath("bucketform")
+			ts.Check(err)
+			cmd := exec.Command(bin, args[3:]...)
+			cmd.Dir = ts.MkAbs(".")
+			cmd.Env = append(os.Environ(), "MINIO_ENDPOINT="+ts.Getenv("MINIO_ENDPOINT"), "MINIO_ACCESS_KEY="+ts.Getenv("MINIO_ACCESS_KEY"),
+				"MINIO_SECRET_KEY="+ts.Getenv("MINIO_SECRET_KEY"), "NO_COLOR=1")
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			ts.Check(cmd.Start())
+			srv := server(ts)
+			c, err := minio.New(srv.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(miniotest.AccessKey, miniotest.SecretKey, ""), Region: "us-east-1"})
+			ts.Check(err)
+			deadline := time.Now().Add(time.Minute)
+			for {
+				list, err := c.ListBuckets(context.Background())
+				ts.Check(err)
+				n := 0
+				for _, b := range list {
+					if strings.HasPrefix(b.Name, args[2]) {
+						n++
+					}
+				}
+				if n >= want {
+					break
+				}
+				if time.Now().After(deadline) {
+					_ = cmd.Process.Kill()
+					ts.Fatalf("%d buckets %s* after a minute, want %d", n, args[2], want)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			ts.Check(cmd.Process.Signal(sig))
+			err = cmd.Wait()
+			fmt.Fprint(ts.Stdout(), stdout.String())
+			fmt.Fprint(ts.Stderr(), stderr.String())
+			if (err == nil) != neg {
+				ts.Fatalf("bucketform exited %v after SIGTERM; want a non-zero exit", err)
 			}
 		},
 		// exits CODE PROGRAM ARGS...: run PROGRAM and require exactly this exit code.
