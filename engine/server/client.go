@@ -47,11 +47,12 @@ type Client struct {
 
 // New returns a client for t. It does no I/O.
 func New(t Target) (*Client, error) {
-	transport, err := newTransport(t)
+	base, err := newTransport(t)
 	if err != nil {
 		return nil, err
 	}
 	c := &Client{target: t}
+	transport := &schemeCheck{base: base, url: c.BaseURL(), secure: t.Secure}
 	creds := credentials.NewStaticV4(t.AccessKey, t.SecretKey, "")
 	s3, err := minio.New(t.Endpoint, &minio.Options{
 		Creds:     creds,

@@ -114,8 +114,9 @@ func (c *Client) EnsureBucket(ctx context.Context, bucket string) error {
 
 // Healthy asks /minio/health/cluster, which answers 200 only once the object layer and IAM are
 // initialised and write quorum is met (/minio/health/live and /ready answer earlier). It needs
-// no credentials. A server that does not answer before ctx's deadline fails with a
-// *NoAnswerError.
+// no credentials. A server that speaks the other scheme (https spoken to in http, or the
+// reverse) fails with a *SchemeMismatchError, and one that does not answer before ctx's
+// deadline with a *NoAnswerError.
 func (c *Client) Healthy(ctx context.Context) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL()+"/minio/health/cluster", nil)
 	if err != nil {

@@ -288,11 +288,14 @@ func Misconfigured(err error) bool {
 	var invalid x509.CertificateInvalidError
 	var record tls.RecordHeaderError
 	var verify *tls.CertificateVerificationError
+	var scheme *SchemeMismatchError
 	switch {
 	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &invalid),
-		errors.As(err, &record), errors.As(err, &verify):
+		errors.As(err, &record), errors.As(err, &verify), errors.As(err, &scheme):
 		return true
 	}
+	// The client's own transport turns these into a *SchemeMismatchError; the messages are
+	// still recognised for errors that come from elsewhere.
 	msg := err.Error()
 	return strings.Contains(msg, "server gave HTTP response to HTTPS client") || strings.Contains(msg, "HTTP request to an HTTPS server")
 }
@@ -329,6 +332,10 @@ func hintFor(err error) string {
 		return deniedHint(err)
 	case "AuthorizationHeaderMalformed", "InvalidRegion":
 		return "the region does not match the server's: set region in the minio block"
+	}
+	var scheme *SchemeMismatchError
+	if errors.As(err, &scheme) {
+		return scheme.Hint()
 	}
 	var silent *NoAnswerError
 	if errors.As(err, &silent) {
