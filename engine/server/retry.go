@@ -198,6 +198,7 @@ func (e *NoAnswerError) Error() string {
 	return fmt.Sprintf("%s accepted the connection but did not answer within %s", e.URL, after)
 }
 
+// Unwrap returns the transport's or the context's error.
 func (e *NoAnswerError) Unwrap() error { return e.Err }
 
 // noAnswer returns err as a *NoAnswerError when the attempt failed because it ran out of time
