@@ -50,7 +50,8 @@ import (
 // So a request to a server that accepts and never answers fails after two attempts, about
 // 20 s, with "accepted the connection but did not answer within 10s": a plan against a
 // silent server measured 20.2 s (`time bucketform plan` against a listener that accepts and
-// never reads). A MinIO restart is still ridden out: while it is down connections are
+// never reads), an apply 30.3 s (it then spends up to 10 s trying to remove the lease its
+// unanswered write may have stored). A MinIO restart is still ridden out: while it is down connections are
 // refused at once and while it starts it answers 503 at once, so the 8 attempts spend their
 // 8 to 16 s of backoff well inside the 30 s budget.
 
