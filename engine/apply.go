@@ -93,6 +93,11 @@ func (e *Engine) Lock(ctx context.Context, wait time.Duration) (unlock func(), l
 			return nil, nil, fmt.Errorf("minio %q: %w", dep.name, err)
 		}
 		leases = append(leases, l)
+		if r := l.Replaced(); r != "" {
+			e.mu.Lock()
+			e.lockNotices = append(e.lockNotices, fmt.Sprintf("minio %q: %s", dep.name, r))
+			e.mu.Unlock()
+		}
 		go func() {
 			select {
 			case <-l.Lost():
@@ -102,6 +107,14 @@ func (e *Engine) Lock(ctx context.Context, wait time.Duration) (unlock func(), l
 		}()
 	}
 	return release, anyLost, nil
+}
+
+// LockNotices says, after Lock, whose leases it took over and why (an earlier apply died, or
+// someone wrote the lease by hand): the CLI shows them as warnings.
+func (e *Engine) LockNotices() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.lockNotices...)
 }
 
 // ForceUnlock removes the stack's lease on every deployment and says what each held.

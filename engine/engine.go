@@ -67,8 +67,9 @@ type Engine struct {
 	schemas     map[model.Kind]*plan.Schema
 	deployments []*deployment // sorted by name
 
-	mu       sync.Mutex
-	bookErrs []error // claims an apply could not remove (see bookkeeping)
+	mu          sync.Mutex
+	bookErrs    []error  // claims an apply could not remove (see bookkeeping)
+	lockNotices []string // leases Lock took over
 }
 
 type deployment struct {

@@ -29,11 +29,17 @@ var (
 	waitMaxDelay   = 5 * time.Second
 )
 
+// probeTimeout bounds one readiness probe (the health check and the authenticated read
+// together), so a server that accepts connections and never answers costs each attempt at
+// most this long, and the attempt says so (server.NoAnswerError).
+const probeTimeout = 5 * time.Second
+
 // Wait waits, up to timeout, until every deployment is ready: /minio/health/cluster answers
 // 200 (the object layer and IAM are initialised and write quorum is met; /health/live and
 // /health/ready answer earlier than that), and then one authenticated request — reading the
 // stack's ownership index — succeeds. Credential, permission and TLS errors end the wait at
-// once: waiting cannot fix them. Attempts back off exponentially (waitFirstDelay doubling up
+// once, and so does a scheme mismatch (http spoken to an https server, or the reverse, which
+// MinIO answers with 400 or a non-TLS handshake): waiting cannot fix them. Attempts back off exponentially (waitFirstDelay doubling up
 // to waitMaxDelay), each delay drawn at random between half and all of its value; each probe
 // makes its requests once, without the per-request retries of server.Retry.
 func (e *Engine) Wait(ctx context.Context, timeout time.Duration, onAttempt func(WaitAttempt)) error {
@@ -103,7 +109,7 @@ func (e *Engine) notReady(dep *deployment, timeout time.Duration, attempts int, 
 
 // probe checks readiness once, each request bounded so a hung server cannot eat the wait.
 func (e *Engine) probe(ctx context.Context, dep *deployment) error {
-	pctx, cancel := context.WithTimeout(server.WithoutRetry(ctx), 5*time.Second)
+	pctx, cancel := context.WithTimeout(server.WithoutRetry(ctx), probeTimeout)
 	defer cancel()
 	if err := dep.client.Healthy(pctx); err != nil {
 		return err
@@ -113,7 +119,7 @@ func (e *Engine) probe(ctx context.Context, dep *deployment) error {
 }
 
 // permanent reports whether err cannot go away by waiting: the server answered, and refused
-// the credentials or the request.
+// the credentials or the request, or it speaks the other scheme (server.Misconfigured).
 func permanent(err error) bool {
 	switch server.Code(err) {
 	case server.CodeAccessDenied, "XMinioAdminAccessDenied":

@@ -60,6 +60,15 @@ func (ev *applyEvents) diagnostics(diags hcl.Diagnostics) {
 	}
 }
 
+// warn reports something the user should know that does not stop the apply.
+func (ev *applyEvents) warn(text string) {
+	if ev.json {
+		ev.emit(render.DiagnosticEvent{Type: "warning", Warning: text})
+		return
+	}
+	fmt.Fprintf(ev.u.stderr, "Warning: %s\n", text)
+}
+
 func (ev *applyEvents) wait(a engine.WaitAttempt) {
 	if !ev.json {
 		logWait(ev.u, a)
@@ -78,6 +87,9 @@ func (ev *applyEvents) lock(ctx context.Context, e *engine.Engine, timeout time.
 	if err != nil {
 		ev.fail("%v", err)
 		return nil, nil, false
+	}
+	for _, n := range e.LockNotices() {
+		ev.warn(n)
 	}
 	return unlock, lost, true
 }

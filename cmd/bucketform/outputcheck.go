@@ -4,8 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/bucketform/bucketform/config"
 	"github.com/bucketform/bucketform/engine/presign"
@@ -25,17 +26,17 @@ func runOutputCheck(u *ui, cfg *config.Config, signer *presign.Signer) int {
 	}
 	client := &http.Client{Timeout: 10 * time.Second}
 	results := make([]presign.CheckResult, len(cfg.Presigns))
-	sem := make(chan struct{}, checkParallelism)
-	var wg sync.WaitGroup
+	// Every check runs and reports, failed or not: each writes its own result and returns nil,
+	// so the group only bounds and joins them.
+	var g errgroup.Group
+	g.SetLimit(checkParallelism)
 	for i, p := range cfg.Presigns {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
+		g.Go(func() error {
 			results[i] = signer.Check(context.Background(), client, presignRequest(cfg, p))
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait()
 	failed := 0
 	for _, res := range results {
 		mark := "ok  "

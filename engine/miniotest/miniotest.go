@@ -10,8 +10,16 @@ package miniotest
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -43,6 +51,11 @@ type Server struct {
 	Dir string
 	// Env holds extra environment variables (NAME=VALUE) the server was started with.
 	Env []string
+	// CAFile is the PEM certificate clients must trust when the server was started WithTLS,
+	// and "" when it speaks plain http.
+	CAFile string
+
+	certsDir string
 
 	bin  string
 	port int
@@ -57,6 +70,17 @@ type Option func(*Server)
 
 // WithEnv starts the server with extra environment variables, e.g. "MINIO_SITE_REGION=eu-1".
 func WithEnv(kv ...string) Option { return func(s *Server) { s.Env = append(s.Env, kv...) } }
+
+// WithTLS starts the server with TLS only: a throw-away self-signed certificate for 127.0.0.1,
+// made at the first start, in certsDir (MinIO's --certs-dir; the caller removes it, e.g. a
+// t.TempDir()). CAFile names the certificate for clients to trust; URL, WaitReady, Client,
+// Admin and MC speak https.
+func WithTLS(certsDir string) Option {
+	return func(s *Server) {
+		s.certsDir = certsDir
+		s.CAFile = filepath.Join(certsDir, "public.crt")
+	}
+}
 
 // Start starts a MinIO server for t and stops it when t ends. It waits until the server answers
 // /minio/health/cluster.
@@ -101,7 +125,14 @@ func (s *Server) StartNoWait() error {
 	if s.cmd != nil {
 		return errors.New("server already running")
 	}
-	cmd := exec.Command(s.bin, "server", "--quiet", "--address", s.Endpoint, s.Dir)
+	args := []string{"server", "--quiet", "--address", s.Endpoint}
+	if s.certsDir != "" {
+		if err := selfSignedCert(s.certsDir); err != nil {
+			return err
+		}
+		args = append(args, "--certs-dir", s.certsDir)
+	}
+	cmd := exec.Command(s.bin, append(args, s.Dir)...)
 	cmd.Env = append(os.Environ(),
 		"MINIO_ROOT_USER="+AccessKey,
 		"MINIO_ROOT_PASSWORD="+SecretKey,
@@ -124,7 +155,11 @@ func (s *Server) StartNoWait() error {
 
 // WaitReady polls /minio/health/cluster until it answers 200 or ctx ends.
 func (s *Server) WaitReady(ctx context.Context) error {
-	url := "http://" + s.Endpoint + "/minio/health/cluster"
+	url := s.URL() + "/minio/health/cluster"
+	client, err := s.httpClient()
+	if err != nil {
+		return err
+	}
 	for {
 		s.mu.Lock()
 		done := s.done
@@ -135,7 +170,7 @@ func (s *Server) WaitReady(ctx context.Context) error {
 		default:
 		}
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -179,15 +214,63 @@ func (s *Server) Restart() error {
 	return s.Start()
 }
 
-// URL returns the server's base URL.
-func (s *Server) URL() string { return "http://" + s.Endpoint }
+// URL returns the server's base URL: https:// when it was started WithTLS.
+func (s *Server) URL() string {
+	if s.CAFile != "" {
+		return "https://" + s.Endpoint
+	}
+	return "http://" + s.Endpoint
+}
+
+// transport returns nil (the default transport) for a plain server, and a transport that
+// trusts CAFile for a TLS one.
+func (s *Server) transport() (*http.Transport, error) {
+	if s.CAFile == "" {
+		return nil, nil
+	}
+	cert, err := os.ReadFile(s.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("read the test server's certificate: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(cert) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", s.CAFile)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return tr, nil
+}
+
+func (s *Server) httpClient() (*http.Client, error) {
+	tr, err := s.transport()
+	if err != nil || tr == nil {
+		return http.DefaultClient, err
+	}
+	return &http.Client{Transport: tr}, nil
+}
+
+// roundTripper is transport as an http.RoundTripper that is nil for a plain server (a typed
+// nil would not be).
+func (s *Server) roundTripper(t testing.TB) http.RoundTripper {
+	t.Helper()
+	tr, err := s.transport()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr == nil {
+		return nil
+	}
+	return tr
+}
 
 // Client returns a minio-go client with root credentials.
 func (s *Server) Client(t testing.TB) *minio.Client {
 	t.Helper()
 	c, err := minio.New(s.Endpoint, &minio.Options{
-		Creds:  credentials.NewStaticV4(AccessKey, SecretKey, ""),
-		Region: "us-east-1",
+		Creds:     credentials.NewStaticV4(AccessKey, SecretKey, ""),
+		Region:    "us-east-1",
+		Secure:    s.CAFile != "",
+		Transport: s.roundTripper(t),
 	})
 	if err != nil {
 		t.Fatalf("minio client: %v", err)
@@ -199,7 +282,9 @@ func (s *Server) Client(t testing.TB) *minio.Client {
 func (s *Server) Admin(t testing.TB) *madmin.AdminClient {
 	t.Helper()
 	c, err := madmin.NewWithOptions(s.Endpoint, &madmin.Options{
-		Creds: credentials.NewStaticV4(AccessKey, SecretKey, ""),
+		Creds:     credentials.NewStaticV4(AccessKey, SecretKey, ""),
+		Secure:    s.CAFile != "",
+		Transport: s.roundTripper(t),
 	})
 	if err != nil {
 		t.Fatalf("madmin client: %v", err)
@@ -221,8 +306,22 @@ func (s *Server) MC(t testing.TB, args ...string) string {
 // TryMC is MC that returns mc's error instead of failing the test.
 func (s *Server) TryMC(t testing.TB, args ...string) (string, error) {
 	t.Helper()
-	cmd := exec.Command(Binary(t, "mc"), append([]string{"--no-color", "--config-dir", filepath.Join(s.Dir, ".mc")}, args...)...)
-	cmd.Env = append(os.Environ(), "MC_HOST_test=http://"+AccessKey+":"+SecretKey+"@"+s.Endpoint)
+	configDir := filepath.Join(s.Dir, ".mc")
+	if s.CAFile != "" { // mc trusts the CAs in its config directory's certs/CAs
+		cert, err := os.ReadFile(s.CAFile)
+		if err == nil {
+			err = os.MkdirAll(filepath.Join(configDir, "certs", "CAs"), 0o700)
+		}
+		if err == nil {
+			err = os.WriteFile(filepath.Join(configDir, "certs", "CAs", "public.crt"), cert, 0o600)
+		}
+		if err != nil {
+			return "", fmt.Errorf("give mc the test server's certificate: %w", err)
+		}
+	}
+	cmd := exec.Command(Binary(t, "mc"), append([]string{"--no-color", "--config-dir", configDir}, args...)...)
+	scheme, _, _ := strings.Cut(s.URL(), "://")
+	cmd.Env = append(os.Environ(), "MC_HOST_test="+scheme+"://"+AccessKey+":"+SecretKey+"@"+s.Endpoint)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
@@ -396,4 +495,47 @@ func (s *Server) AddUser(t testing.TB, accessKey, secretKey, policyName string, 
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// selfSignedCert writes public.crt and private.key for 127.0.0.1 and localhost into dir, unless
+// they are there already (a restart keeps its certificate).
+func selfSignedCert(dir string) error {
+	crtPath, keyPath := filepath.Join(dir, "public.crt"), filepath.Join(dir, "private.key")
+	if _, err := os.Stat(crtPath); err == nil {
+		return nil
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return fmt.Errorf("make a test certificate: %w", err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: "bucketform test MinIO"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:              []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return fmt.Errorf("make a test certificate: %w", err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return fmt.Errorf("make a test certificate: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("make the certs directory: %w", err)
+	}
+	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		return fmt.Errorf("write the test key: %w", err)
+	}
+	if err := os.WriteFile(crtPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		return fmt.Errorf("write the test certificate: %w", err)
+	}
+	return nil
 }

@@ -47,10 +47,12 @@ type Client struct {
 
 // New returns a client for t. It does no I/O.
 func New(t Target) (*Client, error) {
-	transport, err := newTransport(t)
+	base, err := newTransport(t)
 	if err != nil {
 		return nil, err
 	}
+	c := &Client{target: t}
+	transport := &schemeCheck{base: base, url: c.BaseURL(), secure: t.Secure}
 	creds := credentials.NewStaticV4(t.AccessKey, t.SecretKey, "")
 	s3, err := minio.New(t.Endpoint, &minio.Options{
 		Creds:     creds,
@@ -67,13 +69,11 @@ func New(t Target) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("minio admin client for %s: %w", t.Endpoint, err)
 	}
-	return &Client{
-		target: t,
-		s3:     s3,
-		core:   minio.Core{Client: s3},
-		admin:  admin,
-		http:   &http.Client{Transport: transport, Timeout: 10 * time.Second},
-	}, nil
+	c.s3, c.core, c.admin = s3, minio.Core{Client: s3}, admin
+	// Health requests are bounded by their caller's context (the -wait probe's 5 s); this is
+	// a backstop.
+	c.http = &http.Client{Transport: transport, Timeout: 10 * time.Second}
+	return c, nil
 }
 
 // Endpoint returns the server's host[:port].
@@ -87,19 +87,29 @@ func (c *Client) BaseURL() string {
 	return "http://" + c.target.Endpoint
 }
 
+// Transport timeouts; the package comment of retry.go explains them.
+const (
+	connectTimeout   = 5 * time.Second
+	handshakeTimeout = 5 * time.Second
+)
+
 func newTransport(t Target) (*http.Transport, error) {
 	idle := t.Parallelism * 2
 	if idle < 16 {
 		idle = 16
 	}
+	responseTimeout := Retry.ResponseTimeout
+	if responseTimeout <= 0 {
+		responseTimeout = time.Minute
+	}
 	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:           (&net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConns:          idle,
 		MaxIdleConnsPerHost:   idle,
 		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: time.Minute,
+		TLSHandshakeTimeout:   handshakeTimeout,
+		ResponseHeaderTimeout: responseTimeout,
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true,
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 )
@@ -161,14 +162,20 @@ func (c *Client) EnsureBucket(ctx context.Context, bucket string) error {
 
 // Healthy asks /minio/health/cluster, which answers 200 only once the object layer and IAM are
 // initialised and write quorum is met (/minio/health/live and /ready answer earlier). It needs
-// no credentials.
+// no credentials. A server that speaks the other scheme (https spoken to in http, or the
+// reverse) fails with a *SchemeMismatchError, and one that does not answer before ctx's
+// deadline with a *NoAnswerError.
 func (c *Client) Healthy(ctx context.Context) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL()+"/minio/health/cluster", nil)
 	if err != nil {
 		return err
 	}
+	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if silent := c.noAnswer(ctx, err, time.Since(start)); silent != nil {
+			return silent
+		}
 		return err
 	}
 	resp.Body.Close()
