@@ -25,7 +25,7 @@ var minioSchema = &hcl.BodySchema{
 var signerSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "minio"}, {Name: "endpoint", Required: true}, {Name: "secure"},
-		{Name: "access_key"}, {Name: "secret_key"},
+		{Name: "access_key"}, {Name: "secret_key"}, {Name: "identity"},
 	},
 }
 
@@ -44,6 +44,7 @@ type signerDecl struct {
 	attrs      hcl.Attributes
 	node       *node
 	deployment string
+	identity   string // the address of the identity it signs as; "" when none or invalid
 }
 
 func (l *loader) decodeMinio(b *hcl.Block) {
@@ -87,10 +88,11 @@ func (l *loader) minioGraph(d *minioDecl) {
 func (l *loader) signerGraph(d *signerDecl) {
 	d.deployment = l.deploymentRef(d.node, d.attrs["minio"], d.block)
 	for _, attr := range sortedAttributes(d.attrs) {
-		if attr.Name != "minio" {
+		if attr.Name != "minio" && attr.Name != "identity" {
 			l.refs(d.node, attr.Expr, scope{noPresign: true})
 		}
 	}
+	l.signerIdentityGraph(d)
 }
 
 // endpointSettings evaluates endpoint and secure, which minio and signing_endpoint share.
@@ -177,7 +179,11 @@ func (l *loader) evalSigner(d *signerDecl, ctx *hcl.EvalContext) {
 	if dep != nil {
 		se.Region = dep.Region
 	}
-	se.Creds = l.credentials(d.attrs, ctx, "signing_endpoint."+d.name, d.block.DefRange, dep)
+	if d.attrs["identity"] != nil {
+		se.Creds = l.signerIdentity(d, se)
+	} else {
+		se.Creds = l.credentials(d.attrs, ctx, "signing_endpoint."+d.name, d.block.DefRange, dep)
+	}
 	if d.deployment != "" {
 		l.signing[d.name] = se
 	}

@@ -71,6 +71,8 @@ type loader struct {
 
 	deployments map[string]*Deployment      // evaluated minio blocks
 	signing     map[string]*SigningEndpoint // evaluated signing_endpoint blocks
+
+	iam iamState // policy, user, group and service_account blocks
 }
 
 func newLoader(dir string, opts Options) *loader {
@@ -115,6 +117,7 @@ func (l *loader) load() {
 	l.evaluate()
 	l.checkBuckets()
 	l.checkRemoved()
+	l.checkIAM()
 	l.checkDeploymentsDistinct()
 	l.collect()
 }

@@ -232,6 +232,8 @@ func (l *loader) evalPresignInstance(d *presignDecl, in instance) (*Presign, cty
 	if methodKnown && p.Method != "POST" {
 		obj["form_fields"] = cty.MapValEmpty(cty.String)
 	}
+	l.notePresign(p, presignFacts{bucketKnown: bucketKnown, methodKnown: methodKnown,
+		keyKnown: keyState != unknown && keyState != failed && prefixState != unknown && prefixState != failed})
 	if complete && l.errorCount() == errorsBefore {
 		if err := CheckPresignKeys(p); err != nil {
 			rng := d.block.DefRange
