@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 
@@ -237,9 +238,15 @@ func (l *loader) credentials(attrs hcl.Attributes, ctx *hcl.EvalContext, addr st
 	creds.SecretKey, skOK = resolve(sk, skState, EnvSecretKey)
 	creds.Known = akOK && skOK
 	if len(missing) > 0 && !l.opts.Partial {
-		l.errorf(rng, "Missing credentials",
-			"%s has no %s. Set access_key and secret_key in the block (for example secret_key = env(\"MY_SECRET\")), or set the environment variables %s.",
+		detail := fmt.Sprintf("%s has no %s. Set access_key and secret_key in the block (for example secret_key = env(\"MY_SECRET\")), or set the environment variables %s.",
 			addr, strings.ToLower(strings.Join(keyNames(missing), " and ")), strings.Join(missing, " and "))
+		if inherit == nil && l.opts.Presign != nil {
+			// Signing (bucketform output) needs a minio block's keys only for what it signs
+			// with them: checkSigningCredentials reports them then.
+			l.deferCredentials(addr, rng, detail)
+		} else {
+			l.errorf(rng, "Missing credentials", "%s", detail)
+		}
 	}
 	if !creds.Known {
 		creds = Credentials{}

@@ -143,7 +143,7 @@ func (l *loader) ref(n *node, t hcl.Traversal, sc scope) bool {
 	}
 	if sc.iam && (root == "presign" || root == "signing_endpoint" || root == "output") {
 		l.errorf(rng, "Invalid reference from an IAM block",
-			"Policies, users, groups and service accounts may refer to buckets, other policies and identities, variables and locals, never to a %s block: references run presign → signing_endpoint → identity → policy → bucket, never back. Remove the reference.", root)
+			"Policies, users, groups and service accounts may refer to buckets, other policies and identities, variables and locals, never to %s block: references run presign → signing_endpoint → identity → policy → bucket, never back. Remove the reference.", map[string]string{"presign": "a presign", "signing_endpoint": "a signing_endpoint", "output": "an output"}[root])
 		return false
 	}
 	if root == "presign" && sc.noPresign {

@@ -73,6 +73,8 @@ type loader struct {
 	signing     map[string]*SigningEndpoint // evaluated signing_endpoint blocks
 
 	iam iamState // policy, user, group and service_account blocks
+
+	missingCreds map[string]missingCredentials // minio blocks without keys, while signing: see deferCredentials
 }
 
 func newLoader(dir string, opts Options) *loader {
@@ -118,6 +120,7 @@ func (l *loader) load() {
 	l.checkBuckets()
 	l.checkRemoved()
 	l.checkIAM()
+	l.checkSigningCredentials()
 	l.checkDeploymentsDistinct()
 	l.collect()
 }

@@ -1,0 +1,33 @@
+bucketform {
+  stack = "test"
+}
+
+minio "main" {
+  endpoint = "minio:9000"
+}
+
+variable "secret" {
+  type      = string
+  sensitive = true
+  default   = "fixture-secret-never-printed"
+}
+
+user "api" {
+  access_key = "api-user"
+  secret_key = var.secret
+}
+
+service_account "signer" {
+  user        = user.api
+  access_key  = "signer"
+  secret_key  = var.secret
+  name        = "a display name that is longer than thirty-two characters" # ERROR: Service account name too long
+  expires     = "2020-01-01T00:00:00Z" # ERROR: Expiry in the past
+}
+
+service_account "other" {
+  user       = user.api
+  access_key = "other"
+  secret_key = var.secret
+  expires    = "next tuesday" # ERROR: Invalid expiry
+}
