@@ -13,11 +13,11 @@ import (
 
 // The kinds of resources a configuration declares, as addresses and removed blocks name them.
 const (
-	KindBucket         = "bucket"
-	KindPolicy         = "policy"
-	KindUser           = "user"
-	KindGroup          = "group"
-	KindServiceAccount = "service_account"
+	KindBucket         = "bucket"          // a bucket block: bucket.NAME
+	KindPolicy         = "policy"          // a policy block: an IAM policy on the server
+	KindUser           = "user"            // a user block: an IAM user
+	KindGroup          = "group"           // a group block: an IAM group
+	KindServiceAccount = "service_account" // a service_account block: an access key of a user
 )
 
 // IAMAttr names an attribute of a policy, user, group or service_account block.
@@ -25,17 +25,17 @@ type IAMAttr string
 
 // The attributes of the IAM blocks. Each type documents which of them it has.
 const (
-	IAMName        IAMAttr = "name"
-	IAMDocument    IAMAttr = "document" // a policy's statements: document, or grant and statement blocks
-	IAMAccessKey   IAMAttr = "access_key"
-	IAMSecretKey   IAMAttr = "secret_key"
-	IAMEnabled     IAMAttr = "enabled"
-	IAMPolicies    IAMAttr = "policies"
-	IAMMembers     IAMAttr = "members"
-	IAMUser        IAMAttr = "user"
-	IAMPolicy      IAMAttr = "policy"
-	IAMExpires     IAMAttr = "expires"
-	IAMDescription IAMAttr = "description"
+	IAMName        IAMAttr = "name"        // policy, group: the name; service account: the display name
+	IAMDocument    IAMAttr = "document"    // policy: its statements (document, or grant and statement blocks)
+	IAMAccessKey   IAMAttr = "access_key"  // user, service account: the identity
+	IAMSecretKey   IAMAttr = "secret_key"  // user, service account: the secret, an input never shown
+	IAMEnabled     IAMAttr = "enabled"     // user, group, service account: the status
+	IAMPolicies    IAMAttr = "policies"    // user, group: the attached policies
+	IAMMembers     IAMAttr = "members"     // group: its users
+	IAMUser        IAMAttr = "user"        // service account: its parent user
+	IAMPolicy      IAMAttr = "policy"      // service account: its inline policy
+	IAMExpires     IAMAttr = "expires"     // service account: its expiry
+	IAMDescription IAMAttr = "description" // service account: its description
 )
 
 // AttrRanges holds the attributes a block declares, each with the source range of its
@@ -206,13 +206,13 @@ func (s *ServiceAccount) String() string {
 // GoString implements fmt.GoStringer so %#v cannot leak the secret key either.
 func (s *ServiceAccount) GoString() string { return s.String() }
 
-// The server's limits on identities (MinIO's auth package and madmin).
+// The server's limits on identities (MinIO's auth package and madmin), checked by validate.
 const (
-	MinAccessKeyLength       = 3
-	MinSecretKeyLength       = 8
-	MaxServiceAccountKey     = 20
-	MaxServiceAccountName    = 32
-	maxServiceAccountDescLen = 256
+	MinAccessKeyLength       = 3   // the shortest access key of a user or service account
+	MinSecretKeyLength       = 8   // the shortest secret key of a user or service account
+	MaxServiceAccountKey     = 20  // the longest access key of a service account
+	MaxServiceAccountName    = 32  // the longest display name of a service account, in bytes
+	maxServiceAccountDescLen = 256 // the longest description of a service account, in bytes
 )
 
 // accessKeyProblem says what MinIO refuses in an access key, or "".

@@ -447,9 +447,13 @@ func (l *loader) evalServiceAccountInstance(d *iamDecl, in *iamInstance, inst in
 	if attr := d.attrs["name"]; attr != nil {
 		switch v, st := l.iamValue(attr, ctx, cty.String); st {
 		case known:
-			if n := utf8.RuneCountInString(v.AsString()); n > MaxServiceAccountName {
+			name := v.AsString()
+			if n := len(name); n > MaxServiceAccountName {
 				l.errorf(attr.Expr.Range(), "Service account name too long",
-					"The name of %s has %d characters; MinIO allows at most %d.", in.addr, n, MaxServiceAccountName)
+					"The name of %s is %d bytes long; MinIO allows at most %d.", in.addr, n, MaxServiceAccountName)
+			} else if name != "" && !(name[0] >= 'a' && name[0] <= 'z' || name[0] >= 'A' && name[0] <= 'Z') {
+				l.errorf(attr.Expr.Range(), "Invalid service account name",
+					"The name of %s is %q; MinIO wants a name that starts with a letter and holds ASCII letters, digits, underscores and hyphens.", in.addr, name)
 			} else {
 				s.Name = v.AsString()
 				s.Attrs[IAMName] = attr.Range
@@ -461,9 +465,9 @@ func (l *loader) evalServiceAccountInstance(d *iamDecl, in *iamInstance, inst in
 	if attr := d.attrs["description"]; attr != nil {
 		switch v, st := l.iamValue(attr, ctx, cty.String); st {
 		case known:
-			if n := utf8.RuneCountInString(v.AsString()); n > maxServiceAccountDescLen {
+			if n := len(v.AsString()); n > maxServiceAccountDescLen {
 				l.errorf(attr.Expr.Range(), "Service account description too long",
-					"The description of %s has %d characters; MinIO allows at most %d.", in.addr, n, maxServiceAccountDescLen)
+					"The description of %s is %d bytes long; MinIO allows at most %d.", in.addr, n, maxServiceAccountDescLen)
 			} else {
 				s.Description = v.AsString()
 				s.Attrs[IAMDescription] = attr.Range

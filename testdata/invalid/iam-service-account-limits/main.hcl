@@ -31,3 +31,11 @@ service_account "other" {
   secret_key = var.secret
   expires    = "next tuesday" # ERROR: Invalid expiry
 }
+
+service_account "third" {
+  user        = user.api
+  access_key  = "third"
+  secret_key  = var.secret
+  name        = "3rd-signer" # ERROR: Invalid service account name
+  description = join("", [for i in range(30) : "0123456789"]) # ERROR: Service account description too long
+}
