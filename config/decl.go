@@ -19,6 +19,10 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "bucket", LabelNames: []string{"name"}},
 		{Type: "removed"},
 		{Type: "presign", LabelNames: []string{"name"}},
+		{Type: KindPolicy, LabelNames: []string{"name"}},
+		{Type: KindUser, LabelNames: []string{"name"}},
+		{Type: KindGroup, LabelNames: []string{"name"}},
+		{Type: KindServiceAccount, LabelNames: []string{"name"}},
 		{Type: "output", LabelNames: []string{"name"}},
 	},
 }
@@ -54,6 +58,8 @@ func (l *loader) decodeFile(f *hcl.File) {
 			l.decodePresign(b)
 		case "output":
 			l.decodeOutput(b)
+		case KindPolicy, KindUser, KindGroup, KindServiceAccount:
+			l.decodeIAM(b)
 		}
 	}
 }
@@ -133,6 +139,9 @@ func (l *loader) buildGraph() {
 	}
 	for _, d := range l.buckets {
 		l.bucketGraph(d)
+	}
+	for _, d := range l.iam.decls {
+		l.iamGraph(d)
 	}
 	for _, d := range l.removeds {
 		l.removedGraph(d)

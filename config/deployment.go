@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 
@@ -25,7 +26,7 @@ var minioSchema = &hcl.BodySchema{
 var signerSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "minio"}, {Name: "endpoint", Required: true}, {Name: "secure"},
-		{Name: "access_key"}, {Name: "secret_key"},
+		{Name: "access_key"}, {Name: "secret_key"}, {Name: "identity"},
 	},
 }
 
@@ -44,6 +45,7 @@ type signerDecl struct {
 	attrs      hcl.Attributes
 	node       *node
 	deployment string
+	identity   string // the address of the identity it signs as; "" when none or invalid
 }
 
 func (l *loader) decodeMinio(b *hcl.Block) {
@@ -87,10 +89,11 @@ func (l *loader) minioGraph(d *minioDecl) {
 func (l *loader) signerGraph(d *signerDecl) {
 	d.deployment = l.deploymentRef(d.node, d.attrs["minio"], d.block)
 	for _, attr := range sortedAttributes(d.attrs) {
-		if attr.Name != "minio" {
+		if attr.Name != "minio" && attr.Name != "identity" {
 			l.refs(d.node, attr.Expr, scope{noPresign: true})
 		}
 	}
+	l.signerIdentityGraph(d)
 }
 
 // endpointSettings evaluates endpoint and secure, which minio and signing_endpoint share.
@@ -177,7 +180,11 @@ func (l *loader) evalSigner(d *signerDecl, ctx *hcl.EvalContext) {
 	if dep != nil {
 		se.Region = dep.Region
 	}
-	se.Creds = l.credentials(d.attrs, ctx, "signing_endpoint."+d.name, d.block.DefRange, dep)
+	if d.attrs["identity"] != nil {
+		se.Creds = l.signerIdentity(d, se)
+	} else {
+		se.Creds = l.credentials(d.attrs, ctx, "signing_endpoint."+d.name, d.block.DefRange, dep)
+	}
 	if d.deployment != "" {
 		l.signing[d.name] = se
 	}
@@ -231,9 +238,15 @@ func (l *loader) credentials(attrs hcl.Attributes, ctx *hcl.EvalContext, addr st
 	creds.SecretKey, skOK = resolve(sk, skState, EnvSecretKey)
 	creds.Known = akOK && skOK
 	if len(missing) > 0 && !l.opts.Partial {
-		l.errorf(rng, "Missing credentials",
-			"%s has no %s. Set access_key and secret_key in the block (for example secret_key = env(\"MY_SECRET\")), or set the environment variables %s.",
+		detail := fmt.Sprintf("%s has no %s. Set access_key and secret_key in the block (for example secret_key = env(\"MY_SECRET\")), or set the environment variables %s.",
 			addr, strings.ToLower(strings.Join(keyNames(missing), " and ")), strings.Join(missing, " and "))
+		if inherit == nil && l.opts.Presign != nil {
+			// Signing (bucketform output) needs a minio block's keys only for what it signs
+			// with them: checkSigningCredentials reports them then.
+			l.deferCredentials(addr, rng, detail)
+		} else {
+			l.errorf(rng, "Missing credentials", "%s", detail)
+		}
 	}
 	if !creds.Known {
 		creds = Credentials{}

@@ -11,7 +11,7 @@ import (
 )
 
 // node is one referenceable thing (var.x, local.y, minio.z, signing_endpoint.p, bucket.b,
-// presign.u, output.o) in the dependency graph. Its value is what references to it see.
+// presign.u, output.o, policy.p, user.u, group.g, service_account.s) in the dependency graph. Its value is what references to it see.
 type node struct {
 	addr  string    // "local.prefix"
 	rng   hcl.Range // where it is declared, for cycle diagnostics
@@ -33,7 +33,8 @@ type node struct {
 }
 
 // refRoots are the first names a reference may start with, besides each.
-var refRoots = []string{"var", "local", "minio", "signing_endpoint", "bucket", "presign", "output"}
+var refRoots = []string{"var", "local", "minio", "signing_endpoint", "bucket", "presign", "output",
+	KindPolicy, KindUser, KindGroup, KindServiceAccount}
 
 // newNode registers a node for addr, declared at rng. It returns nil, after reporting the
 // duplicate, when addr was declared before.
@@ -52,6 +53,7 @@ func (l *loader) newNode(addr string, rng hcl.Range, duplicateSummary string) *n
 type scope struct {
 	each      bool // each.key and each.value (a block with for_each)
 	noPresign bool // presign blocks may not be referred to
+	iam       bool // an IAM block: presign, signing_endpoint and output blocks may not be referred to
 }
 
 // refs checks the references of expr, made from node n, and records them as dependencies of n.
@@ -94,7 +96,7 @@ func (l *loader) ref(n *node, t hcl.Traversal, sc scope) bool {
 	if root == "each" {
 		if !sc.each {
 			l.errorf(rng, `Invalid "each" reference`,
-				"each.key and each.value exist only in a bucket or presign block that sets for_each, and not in the for_each argument itself.")
+				"each.key and each.value exist only in a block that sets for_each, and not in the for_each argument itself.")
 			return false
 		}
 		if len(t) < 2 {
@@ -120,7 +122,7 @@ func (l *loader) ref(n *node, t hcl.Traversal, sc scope) bool {
 	}
 	if !known {
 		l.errorf(rng, "Invalid reference",
-			"%q is not something a reference can start with. References look like var.NAME, local.NAME, minio.NAME, signing_endpoint.NAME, bucket.NAME, presign.NAME, output.NAME or each.key.%s",
+			"%q is not something a reference can start with. References look like var.NAME, local.NAME, minio.NAME, signing_endpoint.NAME, bucket.NAME, presign.NAME, output.NAME, policy.NAME, user.NAME, group.NAME, service_account.NAME or each.key.%s",
 			root, didYouMean(root, append([]string{"each"}, refRoots...)))
 		return false
 	}
@@ -137,6 +139,11 @@ func (l *loader) ref(n *node, t hcl.Traversal, sc scope) bool {
 	target := l.nodes[root+"."+name]
 	if target == nil {
 		l.undeclared(root, name, rng)
+		return false
+	}
+	if sc.iam && (root == "presign" || root == "signing_endpoint" || root == "output") {
+		l.errorf(rng, "Invalid reference from an IAM block",
+			"Policies, users, groups and service accounts may refer to buckets, other policies and identities, variables and locals, never to %s block: references run presign → signing_endpoint → identity → policy → bucket, never back. Remove the reference.", map[string]string{"presign": "a presign", "signing_endpoint": "a signing_endpoint", "output": "an output"}[root])
 		return false
 	}
 	if root == "presign" && sc.noPresign {

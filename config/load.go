@@ -71,6 +71,10 @@ type loader struct {
 
 	deployments map[string]*Deployment      // evaluated minio blocks
 	signing     map[string]*SigningEndpoint // evaluated signing_endpoint blocks
+
+	iam iamState // policy, user, group and service_account blocks
+
+	missingCreds map[string]missingCredentials // minio blocks without keys, while signing: see deferCredentials
 }
 
 func newLoader(dir string, opts Options) *loader {
@@ -115,6 +119,8 @@ func (l *loader) load() {
 	l.evaluate()
 	l.checkBuckets()
 	l.checkRemoved()
+	l.checkIAM()
+	l.checkSigningCredentials()
 	l.checkDeploymentsDistinct()
 	l.collect()
 }

@@ -177,7 +177,7 @@ func TestValidMultiDeployment(t *testing.T) {
 		t.Errorf("public_assets declares %v; only policy is written", got)
 	}
 
-	if len(cfg.Removed) != 1 || *cfg.Removed[0] != (Removed{Deployment: "archive", Bucket: "old-logs", ForceDestroy: true, DeclRange: cfg.Removed[0].DeclRange}) {
+	if len(cfg.Removed) != 1 || *cfg.Removed[0] != (Removed{Deployment: "archive", Kind: KindBucket, Name: "old-logs", Bucket: "old-logs", ForceDestroy: true, DeclRange: cfg.Removed[0].DeclRange}) {
 		t.Errorf("removed = %+v", cfg.Removed)
 	}
 

@@ -20,7 +20,10 @@ type Options struct {
 	// becomes an unknown value instead of an error, and missing credentials are allowed.
 	Partial bool
 	// Presign, when set, mints presigned URLs so presign blocks and the outputs that use them
-	// get known values (only `bucketform output` sets it). When nil they stay unknown.
+	// get known values (only `bucketform output` sets it). When nil they stay unknown. When
+	// set, a minio block's keys are required only if a presign signs with them (it has no
+	// signing endpoint, or one with neither keys nor an identity of its own): signing is
+	// local and needs only the keys it signs with.
 	Presign func(req PresignRequest) (PresignResult, error)
 	// Now is the time presign expiry is computed from; zero means time.Now().
 	Now time.Time

@@ -232,6 +232,8 @@ func (l *loader) evalPresignInstance(d *presignDecl, in instance) (*Presign, cty
 	if methodKnown && p.Method != "POST" {
 		obj["form_fields"] = cty.MapValEmpty(cty.String)
 	}
+	l.notePresign(p, presignFacts{bucketKnown: bucketKnown, methodKnown: methodKnown,
+		keyKnown: keyState != unknown && keyState != failed && prefixState != unknown && prefixState != failed})
 	if complete && l.errorCount() == errorsBefore {
 		if err := CheckPresignKeys(p); err != nil {
 			rng := d.block.DefRange
@@ -356,14 +358,18 @@ func (l *loader) objectKey(key string, attr *hcl.Attribute) string {
 // sign mints the URL of p through Options.Presign and puts it into obj.
 func (l *loader) sign(p *Presign, obj map[string]cty.Value) {
 	dep := l.deployments[p.Deployment]
-	if dep == nil || !dep.Creds.Known {
+	if dep == nil {
 		return
 	}
+	// A signing endpoint signs with its own keys, its identity's or its deployment's (which
+	// it then holds): only a presign without one needs the deployment's keys here.
 	var se *SigningEndpoint
 	if p.Endpoint != "" {
 		if se = l.signing[p.Endpoint]; se == nil || !se.Creds.Known {
 			return
 		}
+	} else if !dep.Creds.Known {
+		return
 	}
 	now := l.opts.Now
 	if now.IsZero() {

@@ -6,8 +6,15 @@ import (
 )
 
 var removedSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "bucket", Required: true}, {Name: "minio"}, {Name: "force_destroy"}, {Name: "destroy"}},
+	Attributes: []hcl.AttributeSchema{
+		{Name: KindBucket}, {Name: KindPolicy}, {Name: KindUser}, {Name: KindGroup}, {Name: KindServiceAccount},
+		{Name: "minio"}, {Name: "force_destroy"}, {Name: "destroy"},
+	},
 }
+
+// removedKinds are the arguments of a removed block that name what it removes, one of which
+// it sets.
+var removedKinds = []string{KindBucket, KindPolicy, KindUser, KindGroup, KindServiceAccount}
 
 // removedDecl is a removed block.
 type removedDecl struct {
@@ -21,23 +28,55 @@ func (l *loader) decodeRemoved(b *hcl.Block) {
 	content, diags := b.Body.Content(removedSchema)
 	l.add(diags, b.DefRange)
 	d := &removedDecl{block: b, attrs: content.Attributes, removed: &Removed{DeclRange: b.DefRange}}
-	if attr := d.attrs["bucket"]; attr != nil {
+	var set []string
+	for _, k := range removedKinds {
+		if d.attrs[k] != nil {
+			set = append(set, k)
+		}
+	}
+	switch {
+	case len(set) == 0:
+		l.errorf(b.DefRange, "Missing removed target",
+			"A removed block names the one resource it removes: bucket = \"NAME\", policy = \"NAME\", user = \"ACCESS_KEY\", group = \"NAME\" or service_account = \"ACCESS_KEY\".")
+	case len(set) > 1:
+		l.errorf(d.attrs[set[1]].NameRange, "Conflicting removed targets",
+			"This removed block names a %s and a %s; a removed block names one resource. Write one removed block for each.", set[0], set[1])
+	default:
+		d.removed.Kind = set[0]
+		attr := d.attrs[set[0]]
 		if v, st := l.staticValue(attr, cty.String); st == known {
-			if problem := checkBucketName(v.AsString()); problem != "" {
-				l.errorf(attr.Expr.Range(), "Invalid bucket name", "%s", problem)
+			name := v.AsString()
+			var problem, summary string
+			switch d.removed.Kind {
+			case KindBucket:
+				problem, summary = checkBucketName(name), "Invalid bucket name"
+			case KindPolicy, KindGroup:
+				problem, summary = iamNameProblem(d.removed.Kind, name), "Invalid "+d.removed.Kind+" name"
+			default:
+				problem, summary = accessKeyProblem(name, d.removed.Kind == KindServiceAccount), "Invalid access key"
+			}
+			if problem != "" {
+				l.errorf(attr.Expr.Range(), summary, "%s", problem)
 			} else {
-				d.removed.Bucket, d.nameKnown = v.AsString(), true
+				d.removed.Name, d.nameKnown = name, true
+				if d.removed.Kind == KindBucket {
+					d.removed.Bucket = name
+				}
 			}
 		}
 	}
 	if v, st := l.staticValue(d.attrs["force_destroy"], cty.Bool); st == known {
 		d.removed.ForceDestroy = v.True()
+		if k := d.removed.Kind; k != "" && k != KindBucket {
+			l.errorf(d.attrs["force_destroy"].NameRange, "Argument only valid for buckets",
+				"force_destroy deletes a bucket with its objects; a %s holds none. Remove force_destroy.", k)
+		}
 	}
 	if v, st := l.staticValue(d.attrs["destroy"], cty.Bool); st == known {
 		d.removed.Keep = v.False()
 		if d.removed.Keep && d.removed.ForceDestroy {
 			l.errorf(d.attrs["destroy"].Expr.Range(), "Conflicting destroy and force_destroy",
-				"destroy = false keeps the bucket and releases it from the stack, while force_destroy = true deletes it with its objects. Keep only one of them.")
+				"destroy = false keeps the resource and releases it from the stack, while force_destroy = true deletes the bucket with its objects. Keep only one of them.")
 		}
 	}
 	l.removeds = append(l.removeds, d)
@@ -47,7 +86,7 @@ func (l *loader) removedGraph(d *removedDecl) {
 	d.removed.Deployment = l.deploymentRef(nil, d.attrs["minio"], d.block)
 }
 
-// checkRemoved checks that a removed block names a bucket that is no longer declared, once.
+// checkRemoved checks that a removed block names a resource that is no longer declared, once.
 func (l *loader) checkRemoved() {
 	declared := map[string]string{}
 	for _, b := range l.buckets {
@@ -63,7 +102,11 @@ func (l *loader) checkRemoved() {
 		if !d.nameKnown || r.Deployment == "" {
 			continue
 		}
-		rng := d.attrs["bucket"].Expr.Range()
+		rng := d.attrs[r.Kind].Expr.Range()
+		if r.Kind != KindBucket {
+			l.checkRemovedIdentity(r, rng, seen)
+			continue
+		}
 		key := r.Deployment + "\x00" + r.Bucket
 		switch prev, dup := seen[key]; {
 		case r.Bucket == StateBucket:
@@ -79,6 +122,23 @@ func (l *loader) checkRemoved() {
 			seen[key] = rng
 		}
 	}
+}
+
+// checkRemovedIdentity checks that a removed block names a policy, user, group or service
+// account that is no longer declared, once.
+func (l *loader) checkRemovedIdentity(r *Removed, rng hcl.Range, seen map[string]hcl.Range) {
+	key := identityKey(r.Kind, r.Deployment, r.Name)
+	what := map[string]string{KindPolicy: "Policy", KindGroup: "Group", KindUser: "Access key", KindServiceAccount: "Access key"}[r.Kind]
+	if in := l.iam.byIdentity[key]; in != nil {
+		l.errorf(rng, "Removed "+r.Kind+" is still declared",
+			"%s %q is still declared by %s. A removed block is for a resource no longer in the configuration: remove the removed block, or %s.", what, r.Name, in.addr, in.addr)
+		return
+	}
+	if prev, dup := seen[key]; dup {
+		l.errorf(rng, "Duplicate removed block", "%s %q is already in the removed block at %s; keep one.", what, r.Name, at(prev))
+		return
+	}
+	seen[key] = rng
 }
 
 // collect puts the evaluated declarations into the Config, in declaration order; the
@@ -106,6 +166,7 @@ func (l *loader) collect() {
 	for _, d := range l.presigns {
 		c.Presigns = append(c.Presigns, d.instances...)
 	}
+	l.collectIAM()
 	for _, d := range l.outputs {
 		c.Outputs = append(c.Outputs, d.out)
 	}

@@ -29,6 +29,12 @@ type Config struct {
 	Presigns         []*Presign // one per instance: for_each is expanded
 	Outputs          []*Output
 
+	// The identities (IAM) the configuration declares, one per instance.
+	Policies        []*Policy
+	Users           []*User
+	Groups          []*Group
+	ServiceAccounts []*ServiceAccount
+
 	// Files maps each file name to its source, for rendering diagnostics with the offending line.
 	Files map[string]*hcl.File
 }
@@ -72,7 +78,11 @@ type SigningEndpoint struct {
 	Secure     bool
 	Region     string // inherited from the deployment
 	Creds      Credentials
-	DeclRange  hcl.Range
+	// Identity is the address of the declared user or service account it signs as
+	// ("service_account.signer"), or "" when it signs with access_key/secret_key or with its
+	// deployment's keys. Creds then hold that identity's keys.
+	Identity  string
+	DeclRange hcl.Range
 }
 
 // Bucket is one bucket instance the configuration declares.
@@ -86,12 +96,18 @@ type Bucket struct {
 	AttrRanges map[model.Attr]hcl.Range
 }
 
-// Removed is a removed block: a bucket no longer declared that may be destroyed with its objects.
+// Removed is a removed block: a resource no longer declared, to delete (a bucket possibly with
+// its objects) or to release from the stack.
 type Removed struct {
-	Deployment   string
+	Deployment string
+	// Kind is what it names: KindBucket, KindPolicy, KindUser, KindGroup or KindServiceAccount.
+	Kind string
+	// Name is its identity on the server: the bucket, policy or group name, or the access key.
+	Name string
+	// Bucket is Name when Kind is KindBucket, else "".
 	Bucket       string
-	ForceDestroy bool
-	// Keep (destroy = false) releases the bucket from the stack instead of deleting it.
+	ForceDestroy bool // buckets only
+	// Keep (destroy = false) releases the resource from the stack instead of deleting it.
 	Keep      bool
 	DeclRange hcl.Range
 }

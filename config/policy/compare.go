@@ -11,15 +11,23 @@ import (
 // single action and a single resource. A policy is semantically its set of grants.
 type Grant struct {
 	Effect    string
-	Principal string // "AWS:*"; prefixed with "not " for NotPrincipal
+	Principal string // "AWS:*"; prefixed with "not " for NotPrincipal; "" in an identity policy
 	Action    string // one action, or "not [a b]" for a NotAction list
 	Resource  string // one ARN, or "not [a b]" for a NotResource list
 	Condition string // canonical JSON of the condition block, "" for none
 }
 
-// String renders the grant for plans, e.g. `Allow AWS:* s3:GetObject on arn:aws:s3:::b/*`.
+// String renders the grant for plans, e.g. `Allow AWS:* s3:GetObject on arn:aws:s3:::b/*`, or
+// `Allow s3:GetObject on arn:aws:s3:::b/*` for a grant of an identity policy.
 func (g Grant) String() string {
-	s := g.Effect + " " + g.Principal + " " + g.Action + " on " + g.Resource
+	s := g.Effect + " "
+	if g.Principal != "" {
+		s += g.Principal + " "
+	}
+	s += g.Action
+	if g.Resource != "" {
+		s += " on " + g.Resource
+	}
 	if g.Condition != "" {
 		s += " if " + g.Condition
 	}
@@ -40,6 +48,9 @@ func (d Document) Grants() []Grant {
 		if st.NotPrincipal != nil {
 			principals = expandPrincipal(st.NotPrincipal, "not ")
 		}
+		if st.Principal == nil && st.NotPrincipal == nil {
+			principals = []string{""} // an identity policy: the identity it is attached to
+		}
 		actions := st.Action
 		if len(st.NotAction) > 0 {
 			actions = []string{"not [" + strings.Join(st.NotAction, " ") + "]"}
@@ -47,6 +58,9 @@ func (d Document) Grants() []Grant {
 		resources := st.Resource
 		if len(st.NotResource) > 0 {
 			resources = []string{"not [" + strings.Join(st.NotResource, " ") + "]"}
+		}
+		if len(resources) == 0 {
+			resources = []string{""} // an admin statement of an identity policy takes no resource
 		}
 		for _, p := range principals {
 			for _, a := range actions {

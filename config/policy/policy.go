@@ -1,5 +1,6 @@
-// Package policy parses S3 bucket policies, builds the canned anonymous policies that
-// `mc anonymous set` writes, and compares policies semantically.
+// Package policy parses S3 bucket policies and IAM (identity) policies, builds the canned
+// anonymous policies that `mc anonymous set` writes, compares policies semantically and
+// evaluates what identity policies allow (see Evaluate).
 //
 // MinIO normalises what it stores (single values become arrays, whitespace changes, duplicate
 // statements disappear), so comparing policy strings gives perpetual diffs. Here a policy is
@@ -50,6 +51,33 @@ type Principal map[string][]string
 // The text is decoded once, into a tree of maps, lists and values, which is then checked key by
 // key: a refresh parses one policy per bucket, so this is on the path of every plan.
 func Parse(text string) (Document, error) {
+	return parse(text, false)
+}
+
+// ParseIdentity parses an IAM policy: a policy attached to users and groups (MinIO's canned
+// policies, a service account's inline policy). It differs from a bucket policy in that its
+// statements name no Principal (they apply to whoever the policy is attached to), its actions
+// may be admin:, kms: and sts: actions as well as s3: ones, a statement with only non-S3
+// actions needs no Resource, and Version may be left out (it then means "2012-10-17", the only
+// version MinIO accepts for IAM policies). The empty string parses to the empty Document.
+//
+// Identity documents compare with Equal and Diff like bucket policies; their grants have an
+// empty Principal.
+func ParseIdentity(text string) (Document, error) {
+	return parse(text, true)
+}
+
+// MustParseIdentity is ParseIdentity for documents known to be valid; it panics otherwise.
+func MustParseIdentity(text string) Document {
+	d, err := ParseIdentity(text)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// parse parses a bucket policy, or an identity policy when identity is set.
+func parse(text string, identity bool) (Document, error) {
 	if strings.TrimSpace(text) == "" {
 		return Document{}, nil
 	}
@@ -77,10 +105,14 @@ func Parse(text string) (Document, error) {
 	if !ok {
 		return Document{}, errors.New(`policy "Id" must be a string`)
 	}
-	if version == "" {
+	switch {
+	case version == "" && identity:
+		version = version2012
+	case version == "":
 		return Document{}, errors.New(`policy has no "Version"; add "Version": "2012-10-17"`)
-	}
-	if version != "2012-10-17" && version != "2008-10-17" {
+	case identity && version != version2012:
+		return Document{}, fmt.Errorf(`policy "Version" %q is not supported for IAM policies; use "2012-10-17"`, version)
+	case version != "2012-10-17" && version != "2008-10-17":
 		return Document{}, fmt.Errorf(`policy "Version" %q is not supported; use "2012-10-17"`, version)
 	}
 	var stmts []any
@@ -91,12 +123,15 @@ func Parse(text string) (Document, error) {
 	default:
 		stmts = []any{v}
 	}
+	if len(stmts) == 0 && identity {
+		return Document{}, errors.New(`policy has no "Statement"; an IAM policy needs at least one`)
+	}
 	if len(stmts) == 0 {
 		return Document{}, errors.New(`policy has no "Statement"; use anonymous = "none" for no policy`)
 	}
 	doc := Document{Version: intern(version), ID: id, Statements: make([]Statement, 0, len(stmts))}
 	for i, s := range stmts {
-		st, err := parseStatement(s)
+		st, err := parseStatement(s, identity)
 		if err != nil {
 			return Document{}, fmt.Errorf("policy statement %d: %w", i+1, err)
 		}
@@ -174,7 +209,7 @@ func sortedSet(in []string) []string {
 	return out[:j]
 }
 
-func parseStatement(v any) (Statement, error) {
+func parseStatement(v any, identity bool) (Statement, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return Statement{}, errors.New("a statement must be a JSON object")
@@ -202,7 +237,10 @@ func parseStatement(v any) (Statement, error) {
 	if st.NotPrincipal, err = parsePrincipal(m["NotPrincipal"], "NotPrincipal"); err != nil {
 		return Statement{}, err
 	}
-	if st.Principal == nil && st.NotPrincipal == nil {
+	switch {
+	case identity && (st.Principal != nil || st.NotPrincipal != nil):
+		return Statement{}, errors.New(`an IAM policy statement names no "Principal": it applies to the users and groups the policy is attached to; remove it`)
+	case !identity && st.Principal == nil && st.NotPrincipal == nil:
 		return Statement{}, errors.New(`a bucket policy statement needs a "Principal", e.g. {"AWS": ["*"]}`)
 	}
 	if st.Action, err = stringSet(m["Action"], "Action"); err != nil {
@@ -214,9 +252,17 @@ func parseStatement(v any) (Statement, error) {
 	if len(st.Action) == 0 && len(st.NotAction) == 0 {
 		return Statement{}, errors.New(`a statement needs an "Action"`)
 	}
+	onlyNonS3 := true // an identity statement of admin:, kms: or sts: actions only takes no Resource
 	for _, list := range [][]string{st.Action, st.NotAction} {
 		for _, a := range list {
-			if a != "*" && !strings.HasPrefix(a, "s3:") {
+			switch {
+			case identity && IdentityActionProblem(a) == "":
+				if a == "*" || strings.HasPrefix(a, "s3:") || len(st.NotAction) > 0 {
+					onlyNonS3 = false
+				}
+			case identity:
+				return Statement{}, errors.New(IdentityActionProblem(a))
+			case a != "*" && !strings.HasPrefix(a, "s3:"):
 				return Statement{}, fmt.Errorf("action %q is not an S3 action; bucket policies take actions like \"s3:GetObject\"", a)
 			}
 		}
@@ -227,7 +273,7 @@ func parseStatement(v any) (Statement, error) {
 	if st.NotResource, err = stringSet(m["NotResource"], "NotResource"); err != nil {
 		return Statement{}, err
 	}
-	if len(st.Resource) == 0 && len(st.NotResource) == 0 {
+	if len(st.Resource) == 0 && len(st.NotResource) == 0 && !(identity && onlyNonS3) {
 		return Statement{}, errors.New(`a statement needs a "Resource", e.g. "arn:aws:s3:::BUCKET/*"`)
 	}
 	for _, list := range [][]string{st.Resource, st.NotResource} {
