@@ -3,16 +3,19 @@ package server
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/minio/madmin-go/v3"
 	"github.com/minio/minio-go/v7"
@@ -78,15 +81,40 @@ const exportPath = "/" + madmin.AdminAPIVersion + "/export-bucket-metadata"
 // that is not MinIO's.
 const maxExportFile = 16 << 20
 
-// The files of a bucket's folder that the model is read from.
+// The files of a bucket's folder that the model is read from, as indexes into bucketFiles.
 const (
-	exportPolicy     = "policy.json"
-	exportVersioning = "versioning.xml"
-	exportTagging    = "tagging.xml"
-	exportQuota      = "quota.json"
-	exportObjectLock = "object-lock.xml"
-	exportLifecycle  = "lifecycle.xml"
+	exportPolicy = iota
+	exportTagging
+	exportVersioning
+	exportQuota
+	exportObjectLock
+	exportLifecycle
+	numExportFiles
 )
+
+// exportFileNames names the files of a bucket's folder that the model is read from.
+var exportFileNames = [numExportFiles]string{
+	exportPolicy:     "policy.json",
+	exportTagging:    "tagging.xml",
+	exportVersioning: "versioning.xml",
+	exportQuota:      "quota.json",
+	exportObjectLock: "object-lock.xml",
+	exportLifecycle:  "lifecycle.xml",
+}
+
+// exportFile locates one file of the archive, as the archive's directory describes it.
+type exportFile struct {
+	present bool
+	method  uint16
+	crc     uint32
+	offset  int64 // of the (compressed) data in the archive
+	size    int64 // compressed
+	usize   int64 // uncompressed
+}
+
+// bucketFiles locates the files of one bucket's folder that the model is read from; the
+// others (notification.xml, bucket-targets.json, ...) are not kept.
+type bucketFiles [numExportFiles]exportFile
 
 // kindError puts a sentinel (ErrExportDenied, ErrExportUnsupported) in front of the error
 // that shows it, keeping both in the error tree: errors.Is finds the sentinel, Code and the
@@ -103,8 +131,8 @@ func (e *kindError) Unwrap() []error { return []error{e.kind, e.err} }
 // asked for, so a caller that needs a few buckets of many pays for those only. It is safe for
 // concurrent use.
 type Export struct {
-	buckets map[string]map[string]*zip.File
-	size    int
+	data    []byte
+	buckets map[string]*bucketFiles
 }
 
 // ExportAllBuckets exports the metadata of every bucket of the server in one request. The
@@ -140,7 +168,11 @@ func (c *Client) ExportBucket(ctx context.Context, name string) (model.Live, err
 	}
 	// The server answered 200, so the bucket exists, even in the unexpected case of a folder
 	// without files.
-	return parseBucket(name, exp.buckets[name])
+	files := exp.buckets[name]
+	if files == nil {
+		files = &bucketFiles{}
+	}
+	return exp.parseBucket(name, files)
 }
 
 // Bucket returns what the export holds for bucket name, as ReadBucket reading every attribute
@@ -151,7 +183,7 @@ func (e *Export) Bucket(name string) (model.Live, error) {
 	if !ok {
 		return missingBucket(name), nil
 	}
-	return parseBucket(name, files)
+	return e.parseBucket(name, files)
 }
 
 // Names returns the names of every bucket in the export, sorted.
@@ -168,7 +200,7 @@ func (e *Export) Names() []string {
 func (e *Export) Len() int { return len(e.buckets) }
 
 // Size returns the size of the export's zip archive in bytes.
-func (e *Export) Size() int { return e.size }
+func (e *Export) Size() int { return len(e.data) }
 
 // missingBucket is what ReadBucket returns for a bucket that does not exist.
 func missingBucket(name string) model.Live {
@@ -299,43 +331,55 @@ func exportErrorResponse(resp *http.Response, bucket string) minio.ErrorResponse
 }
 
 // parseExport indexes an export archive by bucket and file. It checks the archive's structure
-// (every entry named BUCKET/FILE, every local header where the directory says), so that a
-// broken answer fails here rather than bucket by bucket; the files are decompressed when a
-// bucket is asked for.
+// (every entry named BUCKET/FILE, every local header where the directory says, every entry
+// inside the archive), so that a broken answer fails here rather than bucket by bucket. The
+// index keeps the location of the six files the model is read from, not the zip.Reader and
+// its record of every entry, so an export of 10,000 buckets holds little more than the
+// archive; the files are decompressed when a bucket is asked for.
 func parseExport(data []byte) (*Export, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, fmt.Errorf("the answer is not a zip archive (%d bytes): %w", len(data), err)
 	}
-	exp := &Export{buckets: map[string]map[string]*zip.File{}, size: len(data)}
+	exp := &Export{data: data, buckets: map[string]*bucketFiles{}}
 	for _, f := range zr.File {
 		bucket, file, ok := strings.Cut(f.Name, "/")
 		if !ok || bucket == "" || file == "" || strings.Contains(file, "/") {
 			return nil, fmt.Errorf("the archive holds %q, not BUCKET/FILE", f.Name)
 		}
-		if _, err := f.DataOffset(); err != nil {
+		offset, err := f.DataOffset()
+		if err != nil {
 			return nil, fmt.Errorf("the archive is damaged at %s: %w", f.Name, err)
+		}
+		size := int64(f.CompressedSize64)
+		if f.CompressedSize64 > uint64(len(data)) || offset+size > int64(len(data)) {
+			return nil, fmt.Errorf("the archive is damaged at %s: its data lies outside the archive", f.Name)
 		}
 		files := exp.buckets[bucket]
 		if files == nil {
-			files = make(map[string]*zip.File, 8)
+			files = &bucketFiles{}
 			exp.buckets[bucket] = files
 		}
-		files[file] = f
+		for i, n := range exportFileNames {
+			if n == file {
+				files[i] = exportFile{present: true, method: f.Method, crc: f.CRC32, offset: offset, size: size,
+					usize: int64(min(f.UncompressedSize64, maxExportFile+1))}
+			}
+		}
 	}
 	return exp, nil
 }
 
 // parseBucket builds the model of one existing bucket from its folder of the archive, as
 // ReadBucket would read every attribute. Errors name the attribute as ReadBucket's do.
-func parseBucket(name string, files map[string]*zip.File) (model.Live, error) {
+func (e *Export) parseBucket(name string, files *bucketFiles) (model.Live, error) {
 	live := model.Live{Exists: true, State: model.Bucket{Name: name, Attrs: model.NewAttrSet(model.AllAttrs...)}}
 	b := &live.State
 	fail := func(a model.Attr, err error) (model.Live, error) {
 		return missingBucket(name), fmt.Errorf("read %s of bucket %s: %w", a, name, err)
 	}
 
-	text, err := readExportFile(files, exportPolicy)
+	text, err := e.file(files, exportPolicy)
 	if err != nil {
 		return fail(model.AttrPolicy, err)
 	}
@@ -345,7 +389,7 @@ func parseBucket(name string, files map[string]*zip.File) (model.Live, error) {
 	}
 
 	all := map[string]string{}
-	if text, err = readExportFile(files, exportTagging); err != nil {
+	if text, err = e.file(files, exportTagging); err != nil {
 		return fail(model.AttrTags, err)
 	}
 	if text != nil {
@@ -359,7 +403,7 @@ func parseBucket(name string, files map[string]*zip.File) (model.Live, error) {
 	delete(all, model.OwnerTag)
 	b.Tags = all
 
-	if text, err = readExportFile(files, exportVersioning); err != nil {
+	if text, err = e.file(files, exportVersioning); err != nil {
 		return fail(model.AttrVersioning, err)
 	}
 	if text != nil {
@@ -370,7 +414,7 @@ func parseBucket(name string, files map[string]*zip.File) (model.Live, error) {
 		b.Versioning = model.Versioning(v.Status)
 	}
 
-	if text, err = readExportFile(files, exportQuota); err != nil {
+	if text, err = e.file(files, exportQuota); err != nil {
 		return fail(model.AttrQuota, err)
 	}
 	if text != nil {
@@ -381,7 +425,7 @@ func parseBucket(name string, files map[string]*zip.File) (model.Live, error) {
 		b.Quota = hardQuota(q)
 	}
 
-	if text, err = readExportFile(files, exportObjectLock); err != nil {
+	if text, err = e.file(files, exportObjectLock); err != nil {
 		return fail(model.AttrObjectLock, err)
 	}
 	if text != nil {
@@ -394,7 +438,7 @@ func parseBucket(name string, files map[string]*zip.File) (model.Live, error) {
 		b.ObjectLock = ol.ObjectLockEnabled == "Enabled"
 	}
 
-	if text, err = readExportFile(files, exportLifecycle); err != nil {
+	if text, err = e.file(files, exportLifecycle); err != nil {
 		return fail(model.AttrLifecycle, err)
 	}
 	if text != nil {
@@ -423,26 +467,50 @@ func hardQuota(q madmin.BucketQuota) uint64 {
 	return q.Quota
 }
 
-// readExportFile returns the content of one file of a bucket's folder, nil when it is absent.
-func readExportFile(files map[string]*zip.File, name string) ([]byte, error) {
-	f := files[name]
-	if f == nil {
+// flateReaders reuses decompressors: a parse of every bucket of a large export opens tens of
+// thousands of small files, and a new decompressor for each would allocate gigabytes.
+var flateReaders sync.Pool
+
+// file returns the content of one file of a bucket's folder, nil when it is absent. It checks
+// the size and CRC-32 the archive's directory records, as archive/zip does.
+func (e *Export) file(files *bucketFiles, which int) ([]byte, error) {
+	f := files[which]
+	name := exportFileNames[which]
+	if !f.present {
 		return nil, nil
 	}
-	if f.UncompressedSize64 > maxExportFile {
-		return nil, fmt.Errorf("%s in the export is %d bytes, more than bucket metadata can be", name, f.UncompressedSize64)
+	if f.usize > maxExportFile {
+		return nil, fmt.Errorf("%s in the export is more than %d bytes, more than bucket metadata can be", name, maxExportFile)
 	}
-	r, err := f.Open()
-	if err != nil {
+	raw := bytes.NewReader(e.data[f.offset : f.offset+f.size])
+	var r io.Reader
+	switch f.method {
+	case zip.Store:
+		r = raw
+	case zip.Deflate:
+		fr, ok := flateReaders.Get().(io.ReadCloser)
+		if ok {
+			if err := fr.(flate.Resetter).Reset(raw, nil); err != nil {
+				return nil, fmt.Errorf("%s in the export: %w", name, err)
+			}
+		} else {
+			fr = flate.NewReader(raw)
+		}
+		defer flateReaders.Put(fr)
+		r = fr
+	default:
+		return nil, fmt.Errorf("%s in the export is compressed with method %d, which MinIO does not use", name, f.method)
+	}
+	data := make([]byte, f.usize)
+	if _, err := io.ReadFull(r, data); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			err = zip.ErrChecksum // shorter than the directory says
+		}
 		return nil, fmt.Errorf("%s in the export: %w", name, err)
 	}
-	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, maxExportFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s in the export: %w", name, err)
-	}
-	if data == nil {
-		data = []byte{}
+	var more [1]byte
+	if n, _ := r.Read(more[:]); n > 0 || crc32.ChecksumIEEE(data) != f.crc {
+		return nil, fmt.Errorf("%s in the export: %w", name, zip.ErrChecksum)
 	}
 	return data, nil
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -86,5 +87,35 @@ func TestParseBucketPolicyError(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "read policy of bucket a: the server's policy cannot be parsed (") ||
 		!strings.HasSuffix(err.Error(), "remove it with `mc anonymous set none`") {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// A file whose content does not match the archive's checksum is an error for its bucket.
+func TestParseExportChecksum(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "a/quota.json", Method: zip.Store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := `{"quota":0,"size":1234,"quotatype":"hard"}`
+	if _, err := w.Write([]byte(content)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	exp, err := parseExport(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live, err := exp.Bucket("a"); err != nil || live.State.Quota != 1234 {
+		t.Fatalf("intact archive: %+v, %v", live, err)
+	}
+	i := bytes.Index(data, []byte("1234"))
+	data[i] = '9'
+	if _, err := exp.Bucket("a"); !errors.Is(err, zip.ErrChecksum) || !strings.HasPrefix(err.Error(), "read quota of bucket a: ") {
+		t.Fatalf("damaged file: %v, want a checksum error naming the attribute", err)
 	}
 }
