@@ -7,7 +7,9 @@
 //   - attrs:  ReadBucket reading every attribute (6 requests) for each of the D buckets, P at a time.
 //
 // It starts its own MinIO (the pinned binary, see engine/miniotest) on loopback, seeds it with
-// buckets carrying tags, versioning, policies and quotas, and prints Markdown tables of medians,
+// buckets carrying tags, versioning, policies and quotas, and prints Markdown tables of medians
+// and minimums (each repetition runs every way of reading in turn, so load from other processes
+// falls on all of them alike),
 // the crossover share for each parallelism, and the peak RSS of a process that exports and
 // parses every bucket. Nothing is asserted: the figures are for reading.
 //
@@ -57,9 +59,9 @@ func main() {
 func run() error {
 	var (
 		fs     = flag.String("f", "1000,10000", "bucket counts F of the server, comma-separated, ascending (buckets are added between steps)")
-		shares = flag.String("shares", "0.01,0.03,0.1,0.3,1", "declared shares D/F to time, comma-separated")
+		shares = flag.String("shares", "0.01,0.03,0.1,0.2,0.3,0.5,1", "declared shares D/F to time, comma-separated")
 		pars   = flag.String("p", "16,32", "parallelism values for the per-bucket reads")
-		reps   = flag.Int("reps", 3, "repetitions of each measurement; tables show medians")
+		reps   = flag.Int("reps", 5, "repetitions of each measurement, taken in turns with the other ways of reading; tables show medians and minimums")
 		attrsN = flag.Int("attrs-max", 3000, "largest D for which the attribute-by-attribute read is timed (0: no limit)")
 		seedP  = flag.Int("seed-parallelism", 32, "parallelism of seeding")
 	)
@@ -212,19 +214,36 @@ func declared(f, d int) []int {
 	return out
 }
 
-// timeIt returns the median wall time of reps runs of f.
-func timeIt(reps int, f func() error) (time.Duration, error) {
-	var ds []time.Duration
+// task is one way of reading, timed in turns with the others (see interleave).
+type task struct {
+	name string
+	run  func() error
+}
+
+// stat is the median and the minimum of a task's wall times, in seconds.
+type stat struct{ median, min float64 }
+
+// interleave runs every task reps times, in turns (task 1, 2, ..., 1, 2, ...), so that load
+// from other processes on the machine falls on every task alike, and returns each task's
+// median and minimum.
+func interleave(reps int, tasks []task) (map[string]stat, error) {
+	samples := map[string][]float64{}
 	for range reps {
-		runtime.GC()
-		start := time.Now()
-		if err := f(); err != nil {
-			return 0, err
+		for _, t := range tasks {
+			runtime.GC()
+			start := time.Now()
+			if err := t.run(); err != nil {
+				return nil, fmt.Errorf("%s: %w", t.name, err)
+			}
+			samples[t.name] = append(samples[t.name], time.Since(start).Seconds())
 		}
-		ds = append(ds, time.Since(start))
 	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	return ds[len(ds)/2], nil
+	out := map[string]stat{}
+	for n, xs := range samples {
+		sort.Float64s(xs)
+		out[n] = stat{median: xs[len(xs)/2], min: xs[0]}
+	}
+	return out, nil
 }
 
 func measure(ctx context.Context, srv *miniotest.Server, f int, shares []float64, pars []int, reps, attrsMax int) error {
@@ -232,58 +251,67 @@ func measure(ctx context.Context, srv *miniotest.Server, f int, shares []float64
 	if err != nil {
 		return err
 	}
-	var size, count int
-	exportOnly, err := timeIt(reps, func() error {
-		exp, err := c.ExportAllBuckets(ctx)
-		if err == nil {
-			size, count = exp.Size(), exp.Len()
-		}
-		return err
-	})
+	exp, err := c.ExportAllBuckets(ctx)
 	if err != nil {
 		return err
 	}
-	if count != f {
-		return fmt.Errorf("the export holds %d buckets, want %d", count, f)
+	if exp.Len() != f {
+		return fmt.Errorf("the export holds %d buckets, want %d", exp.Len(), f)
 	}
-	exportParseAll, err := timeIt(reps, func() error {
-		exp, err := c.ExportAllBuckets(ctx)
-		if err != nil {
-			return err
-		}
-		for _, n := range exp.Names() {
-			if _, err := exp.Bucket(n); err != nil {
+	size := exp.Size()
+	exp = nil
+	whole, err := interleave(reps, []task{
+		{"index", func() error { _, err := c.ExportAllBuckets(ctx); return err }},
+		{"parse", func() error {
+			exp, err := c.ExportAllBuckets(ctx)
+			if err != nil {
 				return err
 			}
-		}
-		return nil
+			for _, n := range exp.Names() {
+				if _, err := exp.Bucket(n); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 	})
 	if err != nil {
 		return err
 	}
 	fmt.Printf("\n## F = %d buckets (export: %.1f MB zip)\n\n", f, float64(size)/1e6)
-	fmt.Printf("One export of every bucket: %.3f s (request and index), %.3f s with every bucket parsed\n\n",
-		exportOnly.Seconds(), exportParseAll.Seconds())
+	fmt.Printf("One export of every bucket: %.3f s (min %.3f) for the request and the index, %.3f s (min %.3f) with every bucket parsed\n\n",
+		whole["index"].median, whole["index"].min, whole["parse"].median, whole["parse"].min)
 
-	type point struct{ d, all, single, attrs float64 }
-	series := map[int][]point{}
-	fmt.Printf("| D | D/F | all: export + parse D |")
+	fmt.Printf("Seconds to read D buckets, median (minimum) of %d runs:\n\n", reps)
+	fmt.Printf("| D | D/F | one export + parse D |")
 	for _, p := range pars {
-		fmt.Printf(" single P=%d | attrs P=%d |", p, p)
+		fmt.Printf(" single exports P=%d | attribute reads P=%d |", p, p)
 	}
 	fmt.Println()
-	fmt.Printf("|---|---|---|")
+	fmt.Printf("|--:|--:|--:|")
 	for range pars {
-		fmt.Printf("---|---|")
+		fmt.Printf("--:|--:|")
 	}
 	fmt.Println()
+	type point struct {
+		d      float64
+		byTask map[string]stat
+	}
+	var points []point
+	every := func(string) model.AttrSet { return model.NewAttrSet(model.AllAttrs...) }
+	clients := map[int]*server.Client{}
+	for _, p := range pars {
+		if clients[p], err = newClient(srv.Endpoint, p); err != nil {
+			return err
+		}
+	}
 	for _, share := range shares {
 		d := int(math.Round(share * float64(f)))
 		if d < 1 {
 			continue
 		}
 		names := declared(f, d)
-		allD, err := timeIt(reps, func() error {
+		tasks := []task{{"all", func() error {
 			exp, err := c.ExportAllBuckets(ctx)
 			if err != nil {
 				return err
@@ -294,17 +322,10 @@ func measure(ctx context.Context, srv *miniotest.Server, f int, shares []float64
 				}
 			}
 			return nil
-		})
-		if err != nil {
-			return err
-		}
-		fmt.Printf("| %d | %.0f%% | %.3f |", d, share*100, allD.Seconds())
+		}}}
 		for _, p := range pars {
-			pc, err := newClient(srv.Endpoint, p)
-			if err != nil {
-				return err
-			}
-			single, err := timeIt(reps, func() error {
+			pc := clients[p]
+			tasks = append(tasks, task{fmt.Sprintf("single%d", p), func() error {
 				return parallel(ctx, names, p, func(ctx context.Context, i int) error {
 					live, err := pc.ExportBucket(ctx, name(i))
 					if err == nil && !live.Exists {
@@ -312,65 +333,67 @@ func measure(ctx context.Context, srv *miniotest.Server, f int, shares []float64
 					}
 					return err
 				})
-			})
-			if err != nil {
-				return err
-			}
-			attrs := math.NaN()
-			attrsCell := "–"
+			}})
 			if attrsMax == 0 || d <= attrsMax {
-				every := func(string) model.AttrSet { return model.NewAttrSet(model.AllAttrs...) }
-				a, err := timeIt(reps, func() error {
+				tasks = append(tasks, task{fmt.Sprintf("attrs%d", p), func() error {
 					return parallel(ctx, names, p, func(ctx context.Context, i int) error {
 						_, err := pc.ReadBucket(ctx, name(i), every)
 						return err
 					})
-				})
-				if err != nil {
-					return err
-				}
-				attrs, attrsCell = a.Seconds(), fmt.Sprintf("%.3f", a.Seconds())
+				}})
 			}
-			fmt.Printf(" %.3f | %s |", single.Seconds(), attrsCell)
-			series[p] = append(series[p], point{float64(d), allD.Seconds(), single.Seconds(), attrs})
+		}
+		st, err := interleave(reps, tasks)
+		if err != nil {
+			return err
+		}
+		cell := func(n string) string {
+			if s, ok := st[n]; ok {
+				return fmt.Sprintf("%.3f (%.3f)", s.median, s.min)
+			}
+			return "–"
+		}
+		fmt.Printf("| %d | %.0f%% | %s |", d, share*100, cell("all"))
+		for _, p := range pars {
+			fmt.Printf(" %s | %s |", cell(fmt.Sprintf("single%d", p)), cell(fmt.Sprintf("attrs%d", p)))
 		}
 		fmt.Println()
+		points = append(points, point{float64(d), st})
 	}
 
-	// Crossover: fit time = a + b·D to each series (least squares) and solve for the D at which
-	// the per-bucket path costs as much as the one-export path (whose cost grows with D only by
-	// the lazy parse of the D buckets).
+	// Crossover: fit time = a + b·D to each series (least squares, on medians and on minimums)
+	// and solve for the D at which the per-bucket path costs as much as the one-export path
+	// (whose cost grows with D only by the lazy parse of the D buckets).
 	fmt.Println()
 	for _, p := range pars {
-		var xs, yall, ys, xa, ya []float64
-		for _, pt := range series[p] {
-			xs, yall, ys = append(xs, pt.d), append(yall, pt.all), append(ys, pt.single)
-			if !math.IsNaN(pt.attrs) {
-				xa, ya = append(xa, pt.d), append(ya, pt.attrs)
+		for _, which := range []string{"median", "min"} {
+			series := func(n string) (xs, ys []float64) {
+				for _, pt := range points {
+					if s, ok := pt.byTask[n]; ok {
+						v := s.median
+						if which == "min" {
+							v = s.min
+						}
+						xs, ys = append(xs, pt.d), append(ys, v)
+					}
+				}
+				return xs, ys
 			}
-		}
-		a0, a1 := fit(xs, yall)
-		s0, s1 := fit(xs, ys)
-		r0, r1 := fit(xa, ya)
-		cross := func(b0, b1 float64) string {
-			if math.IsNaN(b1) || b1 <= a1 {
-				return "n/a"
+			a0, a1 := fit(series("all"))
+			s0, s1 := fit(series(fmt.Sprintf("single%d", p)))
+			r0, r1 := fit(series(fmt.Sprintf("attrs%d", p)))
+			cross := func(b0, b1 float64) string {
+				if math.IsNaN(b1) || b1 <= a1 {
+					return "n/a"
+				}
+				d := (a0 - b0) / (b1 - a1)
+				return fmt.Sprintf("D ≈ %.0f (%.1f%% of F)", d, 100*d/float64(f))
 			}
-			d := (a0 - b0) / (b1 - a1)
-			return fmt.Sprintf("D ≈ %.0f (%.1f%% of F)", d, 100*d/float64(f))
+			fmt.Printf("P=%d, fitted to %ss: one export %.3f s + %.3f ms per declared bucket; single exports %.3f s + %.3f ms/bucket; attribute reads %.3f s + %.3f ms/bucket\n",
+				p, which, a0, 1000*a1, s0, 1000*s1, r0, 1000*r1)
+			fmt.Printf("  one export of every bucket is faster than single exports from %s, than attribute reads from %s\n",
+				cross(s0, s1), cross(r0, r1))
 		}
-		fmt.Printf("P=%d: one export %.3f s + %.3f ms per declared bucket; single exports %.3f s + %.3f ms/bucket; attribute reads %.3f s + %.3f ms/bucket\n",
-			p, a0, 1000*a1, s0, 1000*s1, r0, 1000*r1)
-		fmt.Printf("  fitted: one export of every bucket is faster than single exports from %s, than attribute reads from %s\n",
-			cross(s0, s1), cross(r0, r1))
-		wins := "at no measured D"
-		for _, pt := range series[p] {
-			if pt.all < pt.single {
-				wins = fmt.Sprintf("from D = %.0f (%.1f%% of F) on, first measured", pt.d, 100*pt.d/float64(f))
-				break
-			}
-		}
-		fmt.Printf("  measured: one export beats single exports %s\n", wins)
 	}
 
 	rss, base, heap, err := memory(ctx, srv.Endpoint)
