@@ -8,10 +8,10 @@
 //
 // It starts its own MinIO (the pinned binary, see engine/miniotest) on loopback, seeds it with
 // buckets carrying tags, versioning, policies and quotas, and prints Markdown tables of medians
-// and minimums (each repetition runs every way of reading in turn, so load from other processes
-// falls on all of them alike),
-// the crossover share for each parallelism, and the peak RSS of a process that exports and
-// parses every bucket. Nothing is asserted: the figures are for reading.
+// and minimums (each repetition runs every way of reading in turn, so that load from other
+// processes falls on all of them alike), the crossover share for each parallelism, and the peak
+// RSS of a process that exports and parses every bucket. Nothing is asserted: the figures are
+// for reading.
 //
 //	go run ./cmd/bucketform-bench-export                          # F = 1,000 and 10,000
 //	go run ./cmd/bucketform-bench-export -f 1000 -reps 3          # a quick run
