@@ -15,6 +15,16 @@
 //
 //	go run ./cmd/bucketform-bench-export                          # F = 1,000 and 10,000
 //	go run ./cmd/bucketform-bench-export -f 1000 -reps 3          # a quick run
+//
+// Measured on 2026-12-01 (2 CPUs AMD EPYC shared with other work, load average 10 to 17,
+// loopback, go1.26.8, the pinned MinIO), medians of 5: one export of every bucket took 0.045 s
+// at F = 1,000 (1.2 MB zip) and 0.62 s at F = 10,000 (11.7 MB), plus about 0.05 ms per bucket
+// parsed. Single-bucket exports cost 0.2 to 0.45 ms per bucket at parallelism 16 or 32 (32 is
+// no faster on 2 cores), attribute-by-attribute reads of all six attributes 0.8 to 1.1 ms. The
+// one export wins from D/F ≈ 25 % (fitted 21 to 30 %; measured: single exports still faster at
+// 30 %, the export clearly faster at 50 %) over single exports, and from D/F ≈ 5 to 10 % over
+// attribute reads. Parsing all 10,000 buckets peaked at 66 MiB RSS (12 MiB for the same
+// program making one small export), with 19 MiB of live heap while the export is held.
 package main
 
 import (

@@ -138,6 +138,12 @@ type Export struct {
 // ExportAllBuckets exports the metadata of every bucket of the server in one request. The
 // error wraps ErrExportDenied or ErrExportUnsupported when the export cannot be used (see
 // ExportUnavailable).
+//
+// Its cost grows with the buckets of the server, not with those the caller needs: on the
+// project's 2-core machine it took 0.05 s for 1,000 buckets and 0.6 s for 10,000, about as long
+// as ExportBucket for a quarter of them at parallelism 16 to 32 (cmd/bucketform-bench-export).
+// So it pays when the caller needs more than about a quarter of the server's buckets, or
+// cannot tell how many the server holds and needs many.
 func (c *Client) ExportAllBuckets(ctx context.Context) (*Export, error) {
 	data, _, err := c.export(ctx, "")
 	if err != nil {
