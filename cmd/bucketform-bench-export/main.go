@@ -470,7 +470,7 @@ func memChild() error {
 	runtime.GC()
 	var indexed runtime.MemStats
 	runtime.ReadMemStats(&indexed)
-	lives := make([]model.Live, 0, exp.Len())
+	lives := make([]model.BucketLive, 0, exp.Len())
 	for _, n := range exp.Names() {
 		live, err := exp.Bucket(n)
 		if err != nil {

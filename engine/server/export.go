@@ -160,7 +160,7 @@ func (c *Client) ExportAllBuckets(ctx context.Context) (*Export, error) {
 // reading every attribute (a missing bucket reads as not existing, with no error). It is meant
 // to be called for many buckets at once. The error wraps ErrExportDenied or
 // ErrExportUnsupported when the export cannot be used (see ExportUnavailable).
-func (c *Client) ExportBucket(ctx context.Context, name string) (model.Live, error) {
+func (c *Client) ExportBucket(ctx context.Context, name string) (model.BucketLive, error) {
 	data, missing, err := c.export(ctx, name)
 	if err != nil {
 		return missingBucket(name), err
@@ -184,7 +184,7 @@ func (c *Client) ExportBucket(ctx context.Context, name string) (model.Live, err
 // Bucket returns what the export holds for bucket name, as ReadBucket reading every attribute
 // would return it: Exists false when the bucket did not exist at the time of the export, and
 // ReadBucket's error when an attribute cannot be read (a policy that does not parse).
-func (e *Export) Bucket(name string) (model.Live, error) {
+func (e *Export) Bucket(name string) (model.BucketLive, error) {
 	files, ok := e.buckets[name]
 	if !ok {
 		return missingBucket(name), nil
@@ -209,8 +209,8 @@ func (e *Export) Len() int { return len(e.buckets) }
 func (e *Export) Size() int { return len(e.data) }
 
 // missingBucket is what ReadBucket returns for a bucket that does not exist.
-func missingBucket(name string) model.Live {
-	return model.Live{State: model.Bucket{Name: name, Attrs: model.AttrSet{}}}
+func missingBucket(name string) model.BucketLive {
+	return model.BucketLive{State: model.Bucket{Name: name, Attrs: model.AttrSet{}}}
 }
 
 // export makes one export request, for one bucket or (bucket "") for all, and returns the zip
@@ -378,10 +378,10 @@ func parseExport(data []byte) (*Export, error) {
 
 // parseBucket builds the model of one existing bucket from its folder of the archive, as
 // ReadBucket would read every attribute. Errors name the attribute as ReadBucket's do.
-func (e *Export) parseBucket(name string, files *bucketFiles) (model.Live, error) {
-	live := model.Live{Exists: true, State: model.Bucket{Name: name, Attrs: model.NewAttrSet(model.AllAttrs...)}}
+func (e *Export) parseBucket(name string, files *bucketFiles) (model.BucketLive, error) {
+	live := model.BucketLive{Exists: true, State: model.Bucket{Name: name, Attrs: model.NewAttrSet(model.AllAttrs...)}}
 	b := &live.State
-	fail := func(a model.Attr, err error) (model.Live, error) {
+	fail := func(a model.Attr, err error) (model.BucketLive, error) {
 		return missingBucket(name), fmt.Errorf("read %s of bucket %s: %w", a, name, err)
 	}
 

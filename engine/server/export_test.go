@@ -165,7 +165,7 @@ func slicesContainsBucket(list []minio.BucketInfo, name string) bool {
 
 // read is the outcome of reading one bucket one way.
 type read struct {
-	live model.Live
+	live model.BucketLive
 	err  error
 }
 
@@ -202,47 +202,49 @@ func TestExportMatchesReadBucket(t *testing.T) {
 	}
 
 	// The fixture reads as built (so that the comparison above compares what it should).
-	check := func(name string, ok func(l model.Live) bool, what string) {
+	check := func(name string, ok func(l model.BucketLive) bool, what string) {
 		t.Helper()
 		if r := reads[name]; r.err != nil || !ok(r.live) {
 			t.Errorf("%s: want %s, ReadBucket gives %+v (err %v)", name, what, r.live, r.err)
 		}
 	}
-	check("exp-missing", func(l model.Live) bool { return !l.Exists }, "missing")
-	check("exp-deleted", func(l model.Live) bool { return !l.Exists }, "missing")
-	check("exp-policy-none", func(l model.Live) bool {
+	check("exp-missing", func(l model.BucketLive) bool { return !l.Exists }, "missing")
+	check("exp-deleted", func(l model.BucketLive) bool { return !l.Exists }, "missing")
+	check("exp-policy-none", func(l model.BucketLive) bool {
 		b := l.State
 		return l.Exists && b.Policy.IsEmpty() && b.Versioning == model.VersioningNever && b.Quota == 0 && len(b.Tags) == 0 && !b.ObjectLock && b.Lifecycle == nil
 	}, "all unset")
 	for _, kind := range []string{policy.Download, policy.Upload, policy.Public} {
-		check("exp-policy-"+kind, func(l model.Live) bool { return policy.Name(l.State.Policy, "exp-policy-"+kind) == kind }, kind)
+		check("exp-policy-"+kind, func(l model.BucketLive) bool { return policy.Name(l.State.Policy, "exp-policy-"+kind) == kind }, kind)
 	}
-	check("exp-policy-mc", func(l model.Live) bool { return policy.Name(l.State.Policy, "exp-policy-mc") == policy.Download }, "download")
-	check("exp-policy-custom", func(l model.Live) bool { return len(l.State.Policy.Statements) == 2 }, "two statements")
+	check("exp-policy-mc", func(l model.BucketLive) bool { return policy.Name(l.State.Policy, "exp-policy-mc") == policy.Download }, "download")
+	check("exp-policy-custom", func(l model.BucketLive) bool { return len(l.State.Policy.Statements) == 2 }, "two statements")
 	if r := reads["exp-policy-unparseable"]; r.err == nil || !strings.Contains(r.err.Error(), "cannot be parsed") {
 		t.Errorf("exp-policy-unparseable: ReadBucket gives %v, want a parse error", r.err)
 	}
-	check("exp-policy-removed", func(l model.Live) bool { return l.Exists && l.State.Policy.IsEmpty() }, "no policy")
-	check("exp-versioning-enabled", func(l model.Live) bool { return l.State.Versioning == model.VersioningEnabled }, "enabled")
-	check("exp-versioning-suspended", func(l model.Live) bool { return l.State.Versioning == model.VersioningSuspended }, "suspended")
-	check("exp-versioning-suspended-never", func(l model.Live) bool { return l.State.Versioning == model.VersioningSuspended }, "suspended")
-	check("exp-quota-hard", func(l model.Live) bool { return l.State.Quota == 5<<30 }, "5 GiB")
-	check("exp-quota-untyped", func(l model.Live) bool { return l.State.Quota == 0 }, "no quota")
-	check("exp-quota-cleared", func(l model.Live) bool { return l.State.Quota == 0 }, "no quota")
-	check("exp-tags-user", func(l model.Live) bool { return l.Owner == "" && len(l.State.Tags) == 2 }, "two user tags")
-	check("exp-tags-owned", func(l model.Live) bool {
+	check("exp-policy-removed", func(l model.BucketLive) bool { return l.Exists && l.State.Policy.IsEmpty() }, "no policy")
+	check("exp-versioning-enabled", func(l model.BucketLive) bool { return l.State.Versioning == model.VersioningEnabled }, "enabled")
+	check("exp-versioning-suspended", func(l model.BucketLive) bool { return l.State.Versioning == model.VersioningSuspended }, "suspended")
+	check("exp-versioning-suspended-never", func(l model.BucketLive) bool { return l.State.Versioning == model.VersioningSuspended }, "suspended")
+	check("exp-quota-hard", func(l model.BucketLive) bool { return l.State.Quota == 5<<30 }, "5 GiB")
+	check("exp-quota-untyped", func(l model.BucketLive) bool { return l.State.Quota == 0 }, "no quota")
+	check("exp-quota-cleared", func(l model.BucketLive) bool { return l.State.Quota == 0 }, "no quota")
+	check("exp-tags-user", func(l model.BucketLive) bool { return l.Owner == "" && len(l.State.Tags) == 2 }, "two user tags")
+	check("exp-tags-owned", func(l model.BucketLive) bool {
 		return l.Owner == "stack-a" && reflect.DeepEqual(l.State.Tags, map[string]string{"team": "ml"})
 	}, "owner and one tag")
-	check("exp-tags-owner-only", func(l model.Live) bool { return l.Owner == "stack-b" && len(l.State.Tags) == 0 }, "owner only")
-	check("exp-tags-removed", func(l model.Live) bool { return l.Owner == "" && len(l.State.Tags) == 0 }, "no tags")
-	check("exp-lock", func(l model.Live) bool { return l.State.ObjectLock && l.State.Versioning == model.VersioningEnabled }, "locked")
-	check("exp-lifecycle-removed", func(l model.Live) bool { return l.Exists && l.State.Lifecycle == nil }, "no lifecycle")
+	check("exp-tags-owner-only", func(l model.BucketLive) bool { return l.Owner == "stack-b" && len(l.State.Tags) == 0 }, "owner only")
+	check("exp-tags-removed", func(l model.BucketLive) bool { return l.Owner == "" && len(l.State.Tags) == 0 }, "no tags")
+	check("exp-lock", func(l model.BucketLive) bool {
+		return l.State.ObjectLock && l.State.Versioning == model.VersioningEnabled
+	}, "locked")
+	check("exp-lifecycle-removed", func(l model.BucketLive) bool { return l.Exists && l.State.Lifecycle == nil }, "no lifecycle")
 	unsupported := map[string]string{
 		"a-plain": "", "b-disabled": "", "c-tag": "tag filter", "d-and": "tag filter, size filter",
 		"e-markers": "expired delete markers", "f-newer": "newer noncurrent versions",
 		"g-delmarker": "delete marker expiration", "h-date": "expiration date", "i-all": "expire all versions",
 	}
-	check("exp-lifecycle", func(l model.Live) bool {
+	check("exp-lifecycle", func(l model.BucketLive) bool {
 		if len(l.State.Lifecycle) != len(unsupported) {
 			return false
 		}
@@ -253,7 +255,7 @@ func TestExportMatchesReadBucket(t *testing.T) {
 		}
 		return l.State.Lifecycle[1].Disabled && l.State.Lifecycle[1].Prefix == "old/"
 	}, "rules with their unsupported parts")
-	check("exp-everything", func(l model.Live) bool {
+	check("exp-everything", func(l model.BucketLive) bool {
 		b := l.State
 		return l.Owner == "stack-a" && policy.Name(b.Policy, "exp-everything") == policy.Download && b.Quota == 7<<30 &&
 			b.ObjectLock && b.Versioning == model.VersioningEnabled && len(b.Lifecycle) == 1 && b.Tags["env"] == "prod"
