@@ -124,7 +124,7 @@ func (l *loader) evalExpr(expr hcl.Expression, ctx *hcl.EvalContext, u use) (cty
 	}
 	v, diags := expr.Value(ctx)
 	l.add(diags, expr.Range())
-	if diags.HasErrors() {
+	if diags.HasErrors() || !l.checkValue(v, expr.Range()) {
 		return cty.DynamicVal, false
 	}
 	if u != useAny && l.mayMark && funcs.ContainsMarked(v) && !l.marksAllowed(v, expr.Range(), u) {

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -11,6 +10,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/bucketform/bucketform/config/funcs"
 )
 
 // VarEnvPrefix is the prefix of the environment variables that set input variables:
@@ -243,12 +244,22 @@ func pseudoRange(file, src string) hcl.Range {
 // primitive-typed variable, otherwise an HCL expression (Terraform's rule).
 func (l *loader) setFromString(v *variable, s, from string) {
 	file := valueFile(v.name)
+	if len(s) > MaxFileBytes {
+		l.errorf(pseudoRange(file, ""), "Value too large",
+			"The value of var.%s from %s is larger than %s. Put a value that large in a file and read it with file(). %s",
+			v.name, from, funcs.SizeText(MaxFileBytes), limitsText)
+		return
+	}
 	if !v.sensitive {
 		// Let diagnostics show the value, as they show a line of a file.
 		l.addFile(file, &hcl.File{Body: hcl.EmptyBody(), Bytes: []byte(s)})
 	}
 	if v.literal {
 		v.raw, v.rawRange, v.rawFrom, v.hasRaw = cty.StringVal(s), pseudoRange(file, s), from, true
+		return
+	}
+	if diags := CheckSource([]byte(s), file, true); diags.HasErrors() {
+		l.add(diags, pseudoRange(file, s))
 		return
 	}
 	expr, diags := hclsyntax.ParseExpression([]byte(s), file, hcl.InitialPos)
@@ -266,20 +277,26 @@ func (l *loader) setFromString(v *variable, s, from string) {
 
 // readVarFile reads a .bfvars file: NAME = VALUE lines, values being literal HCL.
 func (l *loader) readVarFile(path string, byName map[string]*variable) {
-	src, err := os.ReadFile(path)
+	start := hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos}
+	src, err := l.files.read(path)
 	if err != nil {
-		l.errorf(hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos}, "Failed to read variable file",
-			"Could not read the -var-file %s: %s. Check the path.", path, errText(err))
+		l.errorf(start, "Failed to read variable file",
+			"Could not read the -var-file %s: %s.%s", path, errText(err), readHint(err))
+		return
+	}
+	// Variable files hold secrets: their source is never kept for diagnostics to show.
+	l.addFile(path, &hcl.File{Body: hcl.EmptyBody()})
+	if diags := CheckSource(src, path, false); diags.HasErrors() {
+		l.add(diags, start)
 		return
 	}
 	f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
-	l.addFile(path, f)
-	l.add(diags, hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos})
+	l.add(diags, start)
 	if diags.HasErrors() {
 		return
 	}
 	attrs, diags := f.Body.JustAttributes()
-	l.add(diags, hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos})
+	l.add(diags, start)
 	for _, attr := range sortedAttributes(attrs) {
 		v := byName[attr.Name]
 		if v == nil {
@@ -317,6 +334,9 @@ func (l *loader) finishVariable(v *variable) {
 			cv = cty.UnknownVal(v.ty)
 		}
 		val = cv
+		if !l.checkValue(val, v.rawRange) {
+			val = cty.UnknownVal(v.ty)
+		}
 	}
 	if v.sensitive {
 		val = val.Mark(markSensitive)
