@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/x509"
 	"path/filepath"
 	"strings"
 
@@ -153,7 +154,9 @@ func (l *loader) evalMinio(d *minioDecl, ctx *hcl.EvalContext) {
 		if abs, err := filepath.Abs(p); err == nil {
 			p = abs
 		}
-		dep.CAFile = p
+		if l.checkCAFile(p, d.attrs["ca_file"].Expr.Range()) {
+			dep.CAFile = p
+		}
 	}
 	if v, st := l.eval(d.attrs["insecure_skip_verify"], ctx, cty.Bool, useSetting); st == known {
 		dep.Insecure = v.True()
@@ -214,12 +217,25 @@ func (l *loader) credentials(attrs hcl.Attributes, ctx *hcl.EvalContext, addr st
 	}
 	var creds Credentials
 	var missing []string
-	resolve := func(v cty.Value, st state, env string) (string, bool) {
+	resolve := func(attr string, v cty.Value, st state, env string) (string, bool) {
 		switch st {
 		case known:
+			if v.AsString() == "" {
+				l.errorf(attrs[attr].Expr.Range(), "Empty credential",
+					"%s of %s is empty. The server would refuse every request, with an error that does not say why; set it to the %s, for example %s = env(%q).",
+					attr, addr, strings.ReplaceAll(attr, "_", " "), attr, env)
+				return "", false
+			}
 			return v.AsString(), true
 		case absent:
-			if s, ok := l.env(env); ok {
+			s, ok := l.env(env)
+			switch {
+			case ok && s == "" && !l.opts.Partial:
+				l.errorf(rng, "Empty credential",
+					"%s sets no %s, and the environment variable %s that it defaults to is set but empty. The server would refuse every request, with an error that does not say why; give %s a value, or set %s in the block.",
+					addr, attr, env, env, attr)
+				return "", false
+			case ok && s != "":
 				return s, true
 			}
 			missing = append(missing, env)
@@ -227,8 +243,8 @@ func (l *loader) credentials(attrs hcl.Attributes, ctx *hcl.EvalContext, addr st
 		return "", false
 	}
 	akOK, skOK := false, false
-	creds.AccessKey, akOK = resolve(ak, akState, EnvAccessKey)
-	creds.SecretKey, skOK = resolve(sk, skState, EnvSecretKey)
+	creds.AccessKey, akOK = resolve("access_key", ak, akState, EnvAccessKey)
+	creds.SecretKey, skOK = resolve("secret_key", sk, skState, EnvSecretKey)
 	creds.Known = akOK && skOK
 	if len(missing) > 0 && !l.opts.Partial {
 		l.errorf(rng, "Missing credentials",
@@ -239,6 +255,23 @@ func (l *loader) credentials(attrs hcl.Attributes, ctx *hcl.EvalContext, addr st
 		creds = Credentials{}
 	}
 	return creds
+}
+
+// checkCAFile reports at rng when path is not a regular file holding a PEM certificate, and
+// says whether it is one. validate checks it, so that a wrong path fails there, located,
+// instead of at the first connection.
+func (l *loader) checkCAFile(path string, rng hcl.Range) bool {
+	pem, err := l.files.read(path)
+	if err != nil {
+		l.errorf(rng, "Invalid ca_file", "Could not read the CA file %s: %s.%s Give the path of a PEM file with the certificate of the CA that signed the server's certificate; a relative path is taken from the configuration directory.",
+			path, errText(err), readHint(err))
+		return false
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+		l.errorf(rng, "Invalid ca_file", "The CA file %s holds no PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----). Give the certificate of the CA that signed the server's certificate.", path)
+		return false
+	}
+	return true
 }
 
 func keyNames(envs []string) []string {
