@@ -96,8 +96,8 @@ func (l *loader) signerGraph(d *signerDecl) {
 
 // endpointSettings evaluates endpoint and secure, which minio and signing_endpoint share.
 func (l *loader) endpointSettings(attrs hcl.Attributes, ctx *hcl.EvalContext) (endpoint string, secure bool, ok bool) {
-	ep, epState := l.eval(attrs["endpoint"], ctx, cty.String, useSetting)
-	sec, secState := l.eval(attrs["secure"], ctx, cty.Bool, useSetting)
+	ep, epState := l.eval(attrs["endpoint"], ctx, cty.String, useShown)
+	sec, secState := l.eval(attrs["secure"], ctx, cty.Bool, useShown)
 	ok = epState == known && secState != failed && secState != unknown
 	var scheme string
 	if epState == known {
@@ -134,7 +134,7 @@ func (l *loader) evalMinio(d *minioDecl, ctx *hcl.EvalContext) {
 	dep.Endpoint, dep.Secure = endpoint, secure
 
 	regionKnown := true
-	switch v, st := l.eval(d.attrs["region"], ctx, cty.String, useSetting); st {
+	switch v, st := l.eval(d.attrs["region"], ctx, cty.String, useShown); st {
 	case known:
 		r := v.AsString()
 		if r == "" || strings.ContainsAny(r, " \t\r\n/") {
@@ -146,7 +146,7 @@ func (l *loader) evalMinio(d *minioDecl, ctx *hcl.EvalContext) {
 	case failed, unknown:
 		regionKnown = false
 	}
-	if v, st := l.eval(d.attrs["ca_file"], ctx, cty.String, useSetting); st == known && v.AsString() != "" {
+	if v, st := l.eval(d.attrs["ca_file"], ctx, cty.String, useShown); st == known && v.AsString() != "" {
 		p := v.AsString()
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(l.dir, p)
@@ -158,7 +158,7 @@ func (l *loader) evalMinio(d *minioDecl, ctx *hcl.EvalContext) {
 			dep.CAFile = p
 		}
 	}
-	if v, st := l.eval(d.attrs["insecure_skip_verify"], ctx, cty.Bool, useSetting); st == known {
+	if v, st := l.eval(d.attrs["insecure_skip_verify"], ctx, cty.Bool, useShown); st == known {
 		dep.Insecure = v.True()
 	}
 	dep.Creds = l.credentials(d.attrs, ctx, "minio."+d.name, d.block.DefRange, nil)
@@ -226,6 +226,9 @@ func (l *loader) credentials(attrs hcl.Attributes, ctx *hcl.EvalContext, addr st
 					attr, addr, strings.ReplaceAll(attr, "_", " "), attr, env)
 				return "", false
 			}
+			if attr == "secret_key" {
+				l.addSecret(v.AsString())
+			}
 			return v.AsString(), true
 		case absent:
 			s, ok := l.env(env)
@@ -236,6 +239,9 @@ func (l *loader) credentials(attrs hcl.Attributes, ctx *hcl.EvalContext, addr st
 					addr, attr, env, env, attr)
 				return "", false
 			case ok && s != "":
+				if attr == "secret_key" {
+					l.addSecret(s)
+				}
 				return s, true
 			}
 			missing = append(missing, env)

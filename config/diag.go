@@ -159,7 +159,7 @@ func (l *loader) add(diags hcl.Diagnostics, fallback hcl.Range) {
 // finishDiagnostics drops repeated diagnostics (a for_each block reports the same problem once
 // per instance) and orders the rest by file and position.
 func (l *loader) finishDiagnostics() hcl.Diagnostics {
-	//SCRUB
+	l.scrub(l.diags)
 	fileIndex := map[string]int{}
 	for i, name := range l.fileOrder {
 		fileIndex[name] = i

@@ -91,11 +91,11 @@ func TestEscapeControls(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain text\twith tab\n": "plain text\twith tab\n",
 		"\x1b[31mred\r":          `\x1b[31mred\r`,
-		"bell\x07 del\x7f":        `bell\a del\x7f`,
-		"csi \u009b2J":            `csi \u009b2J`,
-		"bidi \u202eevil":         `bidi \u202eevil`,
-		"bad \xff utf8":           `bad \xff utf8`,
-		"ünïcödé ok":              "ünïcödé ok",
+		"bell\x07 del\x7f":       `bell\a del\x7f`,
+		"csi \u009b2J":           `csi \u009b2J`,
+		"bidi \u202eevil":        `bidi \u202eevil`,
+		"bad \xff utf8":          `bad \xff utf8`,
+		"ünïcödé ok":             "ünïcödé ok",
 	} {
 		if got := string(EscapeControls([]byte(in))); got != want {
 			t.Errorf("EscapeControls(%q) = %q, want %q", in, got, want)

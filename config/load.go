@@ -71,6 +71,9 @@ type loader struct {
 
 	files *reader // reads every file of this Load within MaxTotalBytes
 
+	secretSet map[string]bool        // the secrets of cfg.secrets, guarded by mu
+	tainted   map[hcl.Range][]string // expressions whose values must not be quoted, guarded by mu
+
 	deployments map[string]*Deployment      // evaluated minio blocks
 	signing     map[string]*SigningEndpoint // evaluated signing_endpoint blocks
 }
@@ -95,9 +98,10 @@ func newLoader(dir string, opts Options) *loader {
 	}
 	l.funcs = funcs.Table(funcs.Options{
 		BaseDir: dir, LookupEnv: env, Partial: opts.Partial,
-		SecretMark: markSensitive,
-		ReadFile:   l.files.read,
-		Limits:     valueLimits,
+		SecretMark:   markSensitive,
+		ExternalMark: markExternal,
+		ReadFile:     l.files.read,
+		Limits:       valueLimits,
 	})
 	l.static = &hcl.EvalContext{Functions: l.funcs}
 	return l

@@ -31,7 +31,10 @@ type Config struct {
 	Outputs          []*Output
 
 	// Files maps each file name to its source, for rendering diagnostics with the offending line.
+	// Variable files are held without their source (Bytes is nil): they hold secrets.
 	Files map[string]*hcl.File
+
+	secrets []string // see Secrets
 }
 
 // Deployment is a minio block: one MinIO server that the tool talks to.

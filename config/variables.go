@@ -35,6 +35,9 @@ type variable struct {
 	rawRange hcl.Range
 	rawFrom  string // where raw came from, for details: "its default", "-var", ...
 	hasRaw   bool
+	// rawExternal says that raw came from a variable file or the environment, not from the
+	// configuration or the command line: diagnostics do not quote it.
+	rawExternal bool
 }
 
 // validation is a validation block of a variable.
@@ -250,12 +253,14 @@ func (l *loader) setFromString(v *variable, s, from string) {
 			v.name, from, funcs.SizeText(MaxFileBytes), limitsText)
 		return
 	}
-	if !v.sensitive {
-		// Let diagnostics show the value, as they show a line of a file.
+	if !v.sensitive && !strings.HasPrefix(from, "the environment") {
+		// Let diagnostics show a -var value, as they show a line of a file. (A value from the
+		// environment may be a secret whose variable is not declared sensitive.)
 		l.addFile(file, &hcl.File{Body: hcl.EmptyBody(), Bytes: []byte(s)})
 	}
+	external := strings.HasPrefix(from, "the environment")
 	if v.literal {
-		v.raw, v.rawRange, v.rawFrom, v.hasRaw = cty.StringVal(s), pseudoRange(file, s), from, true
+		v.raw, v.rawRange, v.rawFrom, v.hasRaw, v.rawExternal = cty.StringVal(s), pseudoRange(file, s), from, true, external
 		return
 	}
 	if diags := CheckSource([]byte(s), file, true); diags.HasErrors() {
@@ -272,7 +277,7 @@ func (l *loader) setFromString(v *variable, s, from string) {
 	if diags.HasErrors() {
 		return
 	}
-	v.raw, v.rawRange, v.rawFrom, v.hasRaw = val, expr.Range(), from, true
+	v.raw, v.rawRange, v.rawFrom, v.hasRaw, v.rawExternal = val, expr.Range(), from, true, external
 }
 
 // readVarFile reads a .bfvars file: NAME = VALUE lines, values being literal HCL.
@@ -310,7 +315,7 @@ func (l *loader) readVarFile(path string, byName map[string]*variable) {
 		if diags.HasErrors() {
 			continue
 		}
-		v.raw, v.rawRange, v.rawFrom, v.hasRaw = val, attr.Expr.Range(), at(attr.Expr.Range()), true
+		v.raw, v.rawRange, v.rawFrom, v.hasRaw, v.rawExternal = val, attr.Expr.Range(), at(attr.Expr.Range()), true, true
 	}
 }
 
@@ -338,8 +343,15 @@ func (l *loader) finishVariable(v *variable) {
 			val = cty.UnknownVal(v.ty)
 		}
 	}
+	if v.rawExternal {
+		val = val.Mark(markExternal)
+		v.node.marks, v.node.mayMark = true, true
+	}
 	if v.sensitive {
 		val = val.Mark(markSensitive)
+	}
+	if v.rawExternal || v.sensitive {
+		l.noteMarked(v.rawRange, val)
 	}
 	v.node.value = val
 }

@@ -640,7 +640,7 @@ func hidden(err error) error {
 	if errors.As(err, &limit) {
 		return err // says which limit, never the value
 	}
-	const msg = "an argument holds a sensitive value, so the details of this error are hidden"
+	const msg = "an argument holds a sensitive value or one read from a file or the environment, so the details of this error are hidden"
 	var argErr function.ArgError
 	if errors.As(err, &argErr) {
 		return function.NewArgErrorf(argErr.Index, msg)
