@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bucketform/bucketform/config/funcs"
 )
 
 // FuzzLoad loads arbitrary bytes as main.hcl, in partial and full mode and with a signer, and
@@ -18,6 +20,11 @@ import (
 // given with -var-file, and the directory also holds a named pipe "fifo", a link "zero" to
 // /dev/zero and a "policy.json", so that mutations reach file() and the limits on input.
 func FuzzLoad(f *testing.F) {
+	// Smaller value limits make inputs that reach them cheap, so the fuzzer spends its time
+	// on many inputs instead of building 16 MiB strings.
+	saved := valueLimits
+	valueLimits = funcs.Limits{Bytes: 64 << 10, Elements: 10_000, Depth: 64}
+	f.Cleanup(func() { valueLimits = saved })
 	for _, seed := range limitSeeds() {
 		f.Add([]byte(seed))
 	}
@@ -96,7 +103,7 @@ func limitSeeds() []string {
 		"locals {\n  x = " + strings.Repeat("!", MaxChain+1) + "true\n}\n",
 		"locals {\n  x = \"${1e1001}\"\n  y = 1e900 * 1e900\n}\n",
 		doubling.String(),
-		"locals {\n  s = join(\"\", [for i in range(1000) : \"xxxxxxxxxxxxxxxx\"])\n  x = replace(local.s, \"x\", local.s)\n  y = format(\"%999999999d\", 1)\n}\n",
+		"locals {\n  s = join(\"\", [for i in range(100) : \"xxxxxxxxxxxxxxxx\"])\n  x = replace(local.s, \"x\", local.s)\n  y = format(\"%999999999d\", 1)\n}\n",
 		"locals {\n  x = jsondecode(join(\"\", [for i in range(300) : \"[\"]))\n  y = setproduct(range(1000), range(1000), range(10))\n}\n",
 		"locals {\n  a = file(\"fifo\")\n  b = file(\"zero\")\n  c = jsondecode(file(\"policy.json\"))\n}\n",
 		"variable \"v\" {\n  default = \"x\"\n}\nvariable \"w\" {\n  type = list(string)\n  default = []\n}\n\n---\nv = \"secret-in-a-var-file\"\nw = [\"a\", \"b\"]\nundeclared = 1\n",
