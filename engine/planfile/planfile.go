@@ -37,6 +37,10 @@ type File struct {
 	Outputs  []Output         `json:"outputs"`
 	Plan     *plan.Plan       `json:"plan"`
 	Snapshot *engine.Snapshot `json:"snapshot"`
+
+	// Redact, when set, filters the encoded file before Write saves it: the caller's last
+	// line of defence, which replaces every secret it knows.
+	Redact func([]byte) []byte `json:"-"`
 }
 
 // Deployment says which server a plan was made against.
@@ -65,6 +69,9 @@ func Write(path string, f *File) (err error) {
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return err
+	}
+	if f.Redact != nil {
+		data = f.Redact(data)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
