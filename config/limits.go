@@ -66,11 +66,16 @@ func ReadSource(path string) ([]byte, error) {
 // parser recurses once per level and would crash with a stack overflow on deep input. It
 // reports only the first problem.
 func CheckSource(src []byte, filename string, expression bool) hcl.Diagnostics {
+	return checkSource(src, filename, hcl.InitialPos, expression)
+}
+
+// checkSource is CheckSource for src starting at start.
+func checkSource(src []byte, filename string, start hcl.Pos, expression bool) hcl.Diagnostics {
 	var tokens hclsyntax.Tokens
 	if expression {
-		tokens, _ = hclsyntax.LexExpression(src, filename, hcl.InitialPos)
+		tokens, _ = hclsyntax.LexExpression(src, filename, start)
 	} else {
-		tokens, _ = hclsyntax.LexConfig(src, filename, hcl.InitialPos)
+		tokens, _ = hclsyntax.LexConfig(src, filename, start)
 	}
 	return checkTokens(tokens)
 }

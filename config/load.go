@@ -149,12 +149,7 @@ func (l *loader) readFiles() []*hcl.File {
 				"Could not read %s: %s.%s", path, errText(err), readHint(err))
 			continue
 		}
-		if diags := CheckSource(src, path, false); diags.HasErrors() {
-			l.addFile(path, &hcl.File{Body: hcl.EmptyBody(), Bytes: src})
-			l.add(diags, hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos})
-			continue
-		}
-		f, diags := parseFile(src, path)
+		f, diags := parseFile(src, path) // checks the nesting limits first
 		l.addFile(path, f)
 		l.add(diags, hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos})
 		files = append(files, f)
