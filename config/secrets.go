@@ -70,7 +70,7 @@ func (l *loader) noteMarked(r hcl.Range, v cty.Value) {
 	var quoted []string
 	tainted := false
 	stack := []item{{v, false, false}}
-	for len(stack) > 0 && len(quoted) < 1000 {
+	for len(stack) > 0 {
 		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		v, marks := it.v.Unmark()
@@ -107,7 +107,19 @@ func (l *loader) noteMarked(r hcl.Range, v cty.Value) {
 	if l.tainted == nil {
 		l.tainted = map[hcl.Range][]string{}
 	}
-	l.tainted[r] = append(l.tainted[r], quoted...)
+	// Instances of a for_each block share their expressions: keep a bounded number of values
+	// per expression.
+	for _, q := range quoted {
+		if len(l.tainted[r]) >= 1000 {
+			break
+		}
+		if !slices.Contains(l.tainted[r], q) {
+			l.tainted[r] = append(l.tainted[r], q)
+		}
+	}
+	if l.tainted[r] == nil {
+		l.tainted[r] = []string{}
+	}
 }
 
 // scrub rewrites diagnostics about tainted expressions (see noteMarked) so that they name the
