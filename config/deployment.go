@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/x509"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -98,8 +99,8 @@ func (l *loader) signerGraph(d *signerDecl) {
 
 // endpointSettings evaluates endpoint and secure, which minio and signing_endpoint share.
 func (l *loader) endpointSettings(attrs hcl.Attributes, ctx *hcl.EvalContext) (endpoint string, secure bool, ok bool) {
-	ep, epState := l.eval(attrs["endpoint"], ctx, cty.String, useSetting)
-	sec, secState := l.eval(attrs["secure"], ctx, cty.Bool, useSetting)
+	ep, epState := l.eval(attrs["endpoint"], ctx, cty.String, useShown)
+	sec, secState := l.eval(attrs["secure"], ctx, cty.Bool, useShown)
 	ok = epState == known && secState != failed && secState != unknown
 	var scheme string
 	if epState == known {
@@ -136,7 +137,7 @@ func (l *loader) evalMinio(d *minioDecl, ctx *hcl.EvalContext) {
 	dep.Endpoint, dep.Secure = endpoint, secure
 
 	regionKnown := true
-	switch v, st := l.eval(d.attrs["region"], ctx, cty.String, useSetting); st {
+	switch v, st := l.eval(d.attrs["region"], ctx, cty.String, useShown); st {
 	case known:
 		r := v.AsString()
 		if r == "" || strings.ContainsAny(r, " \t\r\n/") {
@@ -148,7 +149,7 @@ func (l *loader) evalMinio(d *minioDecl, ctx *hcl.EvalContext) {
 	case failed, unknown:
 		regionKnown = false
 	}
-	if v, st := l.eval(d.attrs["ca_file"], ctx, cty.String, useSetting); st == known && v.AsString() != "" {
+	if v, st := l.eval(d.attrs["ca_file"], ctx, cty.String, useShown); st == known && v.AsString() != "" {
 		p := v.AsString()
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(l.dir, p)
@@ -156,9 +157,11 @@ func (l *loader) evalMinio(d *minioDecl, ctx *hcl.EvalContext) {
 		if abs, err := filepath.Abs(p); err == nil {
 			p = abs
 		}
-		dep.CAFile = p
+		if l.checkCAFile(p, d.attrs["ca_file"].Expr.Range()) {
+			dep.CAFile = p
+		}
 	}
-	if v, st := l.eval(d.attrs["insecure_skip_verify"], ctx, cty.Bool, useSetting); st == known {
+	if v, st := l.eval(d.attrs["insecure_skip_verify"], ctx, cty.Bool, useShown); st == known {
 		dep.Insecure = v.True()
 	}
 	dep.Creds = l.credentials(d.attrs, ctx, "minio."+d.name, d.block.DefRange, nil)
@@ -221,12 +224,31 @@ func (l *loader) credentials(attrs hcl.Attributes, ctx *hcl.EvalContext, addr st
 	}
 	var creds Credentials
 	var missing []string
-	resolve := func(v cty.Value, st state, env string) (string, bool) {
+	resolve := func(attr string, v cty.Value, st state, env string) (string, bool) {
 		switch st {
 		case known:
+			if v.AsString() == "" {
+				l.errorf(attrs[attr].Expr.Range(), "Empty credential",
+					"%s of %s is empty. The server would refuse every request, with an error that does not say why; set it to the %s, for example %s = env(%q).",
+					attr, addr, strings.ReplaceAll(attr, "_", " "), attr, env)
+				return "", false
+			}
+			if attr == "secret_key" {
+				l.addSecret(v.AsString())
+			}
 			return v.AsString(), true
 		case absent:
-			if s, ok := l.env(env); ok {
+			s, ok := l.env(env)
+			switch {
+			case ok && s == "" && !l.opts.Partial:
+				l.errorf(rng, "Empty credential",
+					"%s sets no %s, and the environment variable %s that it defaults to is set but empty. The server would refuse every request, with an error that does not say why; give %s a value, or set %s in the block.",
+					addr, attr, env, env, attr)
+				return "", false
+			case ok && s != "":
+				if attr == "secret_key" {
+					l.addSecret(s)
+				}
 				return s, true
 			}
 			missing = append(missing, env)
@@ -234,8 +256,8 @@ func (l *loader) credentials(attrs hcl.Attributes, ctx *hcl.EvalContext, addr st
 		return "", false
 	}
 	akOK, skOK := false, false
-	creds.AccessKey, akOK = resolve(ak, akState, EnvAccessKey)
-	creds.SecretKey, skOK = resolve(sk, skState, EnvSecretKey)
+	creds.AccessKey, akOK = resolve("access_key", ak, akState, EnvAccessKey)
+	creds.SecretKey, skOK = resolve("secret_key", sk, skState, EnvSecretKey)
 	creds.Known = akOK && skOK
 	if len(missing) > 0 && !l.opts.Partial {
 		detail := fmt.Sprintf("%s has no %s. Set access_key and secret_key in the block (for example secret_key = env(\"MY_SECRET\")), or set the environment variables %s.",
@@ -252,6 +274,23 @@ func (l *loader) credentials(attrs hcl.Attributes, ctx *hcl.EvalContext, addr st
 		creds = Credentials{}
 	}
 	return creds
+}
+
+// checkCAFile reports at rng when path is not a regular file holding a PEM certificate, and
+// says whether it is one. validate checks it, so that a wrong path fails there, located,
+// instead of at the first connection.
+func (l *loader) checkCAFile(path string, rng hcl.Range) bool {
+	pem, err := l.files.read(path)
+	if err != nil {
+		l.errorf(rng, "Invalid ca_file", "Could not read the CA file %s: %s.%s Give the path of a PEM file with the certificate of the CA that signed the server's certificate; a relative path is taken from the configuration directory.",
+			path, errText(err), readHint(err))
+		return false
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+		l.errorf(rng, "Invalid ca_file", "The CA file %s holds no PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----). Give the certificate of the CA that signed the server's certificate.", path)
+		return false
+	}
+	return true
 }
 
 func keyNames(envs []string) []string {

@@ -5,71 +5,108 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
 )
 
-// WriteDiagnostics renders diags for humans, each as
+// WriteDiagnostics renders diags for humans with HCL's diagnostic writer, each as
 //
 //	Error: <summary>
 //
 //	  on <file> line <N>:
-//	  <N>: <the source line>
+//	     <N>: <the source lines of the subject>
 //
 //	<detail>
 //
-// ("Warning:" for warnings). A diagnostic without a subject has no "on" and source lines; the
-// source line is left out when files does not hold the subject's file.
+// ("Warning:" for warnings). A diagnostic without a subject has no "on" and source lines.
+// The source of a variable file (a .bfvars file, or one files holds without its bytes) is
+// never shown, since such files hold secrets; nor are values from the evaluation context.
+// Control characters and invalid UTF-8 from the input are escaped (see EscapeControls), so a
+// configuration cannot move the cursor or rewrite the terminal's title.
 func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics) {
-	var b bytes.Buffer
-	for _, d := range diags {
-		severity := "Error"
-		if d.Severity == hcl.DiagWarning {
-			severity = "Warning"
-		}
-		fmt.Fprintf(&b, "%s: %s\n\n", severity, d.Summary)
-		if d.Subject != nil {
-			fmt.Fprintf(&b, "  on %s line %d:\n", d.Subject.Filename, d.Subject.Start.Line)
-			if line, ok := sourceLine(files, *d.Subject); ok {
-				fmt.Fprintf(&b, "  %d: %s\n", d.Subject.Start.Line, line)
-			}
-			b.WriteString("\n")
-		}
-		if d.Detail != "" {
-			b.WriteString(d.Detail)
-			b.WriteString("\n\n")
+	shown := make(map[string]*hcl.File, len(files))
+	for name, f := range files {
+		if f != nil && f.Bytes != nil && !isVarFile(name) {
+			// Without Nav the writer adds no ", in BLOCK" to the "on FILE line N:" line.
+			shown[name] = &hcl.File{Bytes: f.Bytes}
 		}
 	}
-	_, _ = w.Write(b.Bytes()) // the caller's writer is a terminal or a buffer: nothing to do on failure
+	var b bytes.Buffer
+	tw := hcl.NewDiagnosticTextWriter(&b, shown, 0, false)
+	for _, d := range diags {
+		c := *d
+		c.Expression, c.EvalContext = nil, nil // the writer would print the values of variables
+		start := b.Len()
+		_ = tw.WriteDiagnostic(&c) // writes to a buffer: cannot fail
+		if c.Subject != nil && files[c.Subject.Filename] != nil && shown[c.Subject.Filename] == nil {
+			text := bytes.Replace(b.Bytes()[start:], []byte(sourceUnavailable), []byte(sourceHidden), 1)
+			b.Truncate(start)
+			b.Write(text)
+		}
+	}
+	_, _ = w.Write(EscapeControls(b.Bytes())) // the caller's writer is a terminal or a buffer: nothing to do on failure
 }
 
-// sourceLine returns the line of files[r.Filename] that r starts on, trimmed of trailing space.
-func sourceLine(files map[string]*hcl.File, r hcl.Range) (string, bool) {
-	f := files[r.Filename]
-	if f == nil || r.Start.Line < 1 {
-		return "", false
-	}
-	src := f.Bytes
-	start := -1
-	if b := r.Start.Byte; (b > 0 || r.Start.Line == 1) && b <= len(src) {
-		start = bytes.LastIndexByte(src[:b], '\n') + 1
-	} else {
-		// The range has no byte offset (or a wrong one): count lines.
-		start = 0
-		for line := 1; line < r.Start.Line; line++ {
-			i := bytes.IndexByte(src[start:], '\n')
-			if i < 0 {
-				return "", false
-			}
-			start += i + 1
+// What HCL's writer says for a file it has no source of, and what is said instead for a
+// variable file.
+const (
+	sourceUnavailable = "  (source code not available)\n"
+	sourceHidden      = "  (source not shown: variable files hold secrets)\n"
+)
+
+// isVarFile reports whether name is a variable file by its name.
+func isVarFile(name string) bool { return strings.HasSuffix(name, ".bfvars") }
+
+// EscapeControls returns b with every control character but newline and tab, every Unicode
+// bidirectional control (which can make text read differently than it is) and every byte of
+// invalid UTF-8 escaped as Go escapes them (\x1b, \r, \u202e), so that text from input
+// cannot act on a terminal.
+func EscapeControls(b []byte) []byte {
+	clean := true
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if mustEscape(r, size) {
+			clean = false
+			break
 		}
+		i += size
 	}
-	end := bytes.IndexByte(src[start:], '\n')
-	if end < 0 {
-		end = len(src) - start
+	if clean {
+		return b
 	}
-	return strings.TrimRight(string(src[start:start+end]), " \t\r"), true
+	out := make([]byte, 0, len(b)+16)
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			out = fmt.Appendf(out, `\x%02x`, b[i])
+		case mustEscape(r, size):
+			q := strconv.QuoteRuneToASCII(r)
+			out = append(out, q[1:len(q)-1]...)
+		default:
+			out = append(out, b[i:i+size]...)
+		}
+		i += size
+	}
+	return out
+}
+
+func mustEscape(r rune, size int) bool {
+	switch {
+	case r == '\n' || r == '\t':
+		return false
+	case r == utf8.RuneError && size == 1:
+		return true
+	case r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f:
+		return true
+	case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c:
+		return true
+	}
+	return false
 }
 
 // errorCount is the number of diagnostics recorded so far.
@@ -122,6 +159,7 @@ func (l *loader) add(diags hcl.Diagnostics, fallback hcl.Range) {
 // finishDiagnostics drops repeated diagnostics (a for_each block reports the same problem once
 // per instance) and orders the rest by file and position.
 func (l *loader) finishDiagnostics() hcl.Diagnostics {
+	l.scrub(l.diags)
 	fileIndex := map[string]int{}
 	for i, name := range l.fileOrder {
 		fileIndex[name] = i
@@ -183,7 +221,7 @@ func at(r hcl.Range) string {
 func didYouMean(name string, candidates []string) string {
 	best, bestDist := "", 3 // suggest only close names
 	for _, c := range candidates {
-		if d := levenshtein(name, c); d < bestDist {
+		if d := levenshtein.Distance(name, c, nil); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
@@ -191,30 +229,6 @@ func didYouMean(name string, candidates []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" Did you mean %q?", best)
-}
-
-// levenshtein is the edit distance between a and b, counted in bytes.
-func levenshtein(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return len(a) + len(b) // names that long are never typos of each other worth a hint
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // quotedList renders names as `"a", "b"`.

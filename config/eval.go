@@ -19,6 +19,10 @@ const (
 	markSensitive valueMark = "sensitive"
 	// markPresign is on every value of a presign block: its URL is a bearer credential.
 	markPresign valueMark = "presign"
+	// markExternal is on values from outside the configuration's text: env(), file(), and
+	// variables set in a variable file or the environment. Diagnostics name the expression
+	// instead of quoting such a value.
+	markExternal valueMark = "external"
 )
 
 // marksOf returns the marks of v and of everything in it. When no marked value can reach the
@@ -48,9 +52,13 @@ type use int
 const (
 	// useAny is for locals and outputs: marks flow on.
 	useAny use = iota
-	// useSetting is for minio, signing_endpoint and presign arguments: presign values are
-	// refused, since they exist only after signing.
+	// useSetting is for credentials and presign keys: presign values are refused, since they
+	// exist only after signing; sensitive values are welcome.
 	useSetting
+	// useShown is for settings that plans, plan files, logs or outputs show (endpoint,
+	// region, stack, a presign's method and expiry, ...): presign and sensitive values are
+	// refused.
+	useShown
 	// useBucket is for bucket arguments, which plans show: presign and sensitive values are
 	// refused.
 	useBucket
@@ -124,8 +132,11 @@ func (l *loader) evalExpr(expr hcl.Expression, ctx *hcl.EvalContext, u use) (cty
 	}
 	v, diags := expr.Value(ctx)
 	l.add(diags, expr.Range())
-	if diags.HasErrors() {
+	if diags.HasErrors() || !l.checkValue(v, expr.Range()) {
 		return cty.DynamicVal, false
+	}
+	if l.mayMark && funcs.ContainsMarked(v) {
+		l.noteMarked(expr.Range(), v)
 	}
 	if u != useAny && l.mayMark && funcs.ContainsMarked(v) && !l.marksAllowed(v, expr.Range(), u) {
 		return cty.DynamicVal, false
@@ -149,12 +160,19 @@ func (l *loader) marksAllowed(v cty.Value, rng hcl.Range, u use) bool {
 			"This value derives from a sensitive variable or from a secret read with env(). Bucket settings are shown in plans, so they cannot hold sensitive values; use a value that is not sensitive.")
 		return false
 	}
+	if marks.Has(markSensitive) && u == useShown {
+		l.errorf(rng, "Invalid use of a sensitive value",
+			"This value derives from a sensitive variable or from a secret read with env(). This setting is shown in plans, plan files, logs or outputs, so it cannot hold a sensitive value; use a value that is not sensitive (only access_key, secret_key and a presign's key may be sensitive).")
+		return false
+	}
 	return true
 }
 
-// staticValue evaluates an argument that may call functions but refer to nothing.
+// staticValue evaluates an argument that may call functions but refer to nothing. Such
+// arguments (stack, state_bucket, output descriptions, removed blocks) are shown: sensitive
+// values are refused.
 func (l *loader) staticValue(attr *hcl.Attribute, ty cty.Type) (cty.Value, state) {
-	return l.eval(attr, l.static, ty, useSetting)
+	return l.eval(attr, l.static, ty, useShown)
 }
 
 // convertString converts a known, unmarked value to a Go string.

@@ -116,8 +116,8 @@ func (l *loader) tosetKeys(expr hcl.Expression, ctx *hcl.EvalContext) ([]string,
 		return nil, false
 	}
 	v, diags := call.Args[0].Value(ctx)
-	if diags.HasErrors() || funcs.ContainsMarked(v) || !v.IsKnown() || v.IsNull() {
-		return nil, false
+	if diags.HasErrors() || funcs.ContainsMarked(v) || !v.IsKnown() || v.IsNull() || funcs.Measure(v, valueLimits) != nil {
+		return nil, false // the general path reports what is wrong
 	}
 	ty := v.Type()
 	if !(ty.IsTupleType() || ty.IsListType()) {

@@ -79,15 +79,16 @@ func (l *loader) refs(n *node, expr hcl.Expression, sc scope) {
 	}
 }
 
-// callsEnv reports whether expr may call env(): whether its source text holds "env". That is
-// quick and errs only on the safe side.
+// callsEnv reports whether expr may call env() or file(), which mark their values: whether its
+// source text holds "env" or "file". That is quick and errs only on the safe side.
 func (l *loader) callsEnv(expr hcl.Expression) bool {
 	r := expr.Range()
 	f := l.cfg.Files[r.Filename]
 	if f == nil || r.Start.Byte < 0 || r.End.Byte > len(f.Bytes) || r.Start.Byte > r.End.Byte {
 		return true
 	}
-	return bytes.Contains(f.Bytes[r.Start.Byte:r.End.Byte], []byte("env"))
+	src := f.Bytes[r.Start.Byte:r.End.Byte]
+	return bytes.Contains(src, []byte("env")) || bytes.Contains(src, []byte("file"))
 }
 
 func (l *loader) ref(n *node, t hcl.Traversal, sc scope) bool {

@@ -69,6 +69,11 @@ type loader struct {
 	// and for a node it is node.mayMark.
 	mayMark bool
 
+	files *reader // reads every file of this Load within MaxTotalBytes
+
+	secretSet map[string]bool        // the secrets of cfg.secrets, guarded by mu
+	tainted   map[hcl.Range][]string // expressions whose values must not be quoted, guarded by mu
+
 	deployments map[string]*Deployment      // evaluated minio blocks
 	signing     map[string]*SigningEndpoint // evaluated signing_endpoint blocks
 
@@ -93,10 +98,14 @@ func newLoader(dir string, opts Options) *loader {
 		deployments: map[string]*Deployment{},
 		signing:     map[string]*SigningEndpoint{},
 		mayMark:     true,
+		files:       &reader{},
 	}
 	l.funcs = funcs.Table(funcs.Options{
 		BaseDir: dir, LookupEnv: env, Partial: opts.Partial,
-		SecretMark: markSensitive,
+		SecretMark:   markSensitive,
+		ExternalMark: markExternal,
+		ReadFile:     l.files.read,
+		Limits:       valueLimits,
 	})
 	l.static = &hcl.EvalContext{Functions: l.funcs}
 	return l
@@ -140,13 +149,13 @@ func (l *loader) readFiles() []*hcl.File {
 			continue
 		}
 		path := filepath.Join(l.dir, name)
-		src, err := os.ReadFile(path)
+		src, err := l.files.read(path)
 		if err != nil {
 			l.errorf(hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos}, "Failed to read configuration file",
-				"Could not read %s: %s. Check the file's permissions.", path, errText(err))
+				"Could not read %s: %s.%s", path, errText(err), readHint(err))
 			continue
 		}
-		f, diags := parseFile(src, path)
+		f, diags := parseFile(src, path) // checks the nesting limits first
 		l.addFile(path, f)
 		l.add(diags, hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos})
 		files = append(files, f)
@@ -172,6 +181,17 @@ func (l *loader) missingBucketformBlock(files []*hcl.File) {
 	start.End = start.Start
 	l.errorf(start, "Missing bucketform block",
 		"Every configuration has exactly one bucketform block naming its stack: bucketform { stack = \"NAME\" }. The stack records which buckets this configuration owns on the server.")
+}
+
+// readHint says how to fix a failed read when the error does not say it already.
+func readHint(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return " Check the file's permissions."
+	case errors.Is(err, fs.ErrNotExist):
+		return " Check the path."
+	}
+	return ""
 }
 
 // errText renders an operating-system error without its "op path:" prefix, which the detail

@@ -18,16 +18,27 @@ const chunkSize = 32 << 10
 // its top-level items into pieces that are parsed concurrently and merged into one body. When
 // anything about the pieces is wrong (a piece fails to parse, or two define the same
 // argument), the whole file is parsed at once, so diagnostics are always exactly HCL's.
+//
+// Before anything is parsed it is checked against the nesting limits (CheckSource), piece by
+// piece where there are pieces: pieces start at the top level, where nothing is open. A file
+// that fails the check is returned with its source and an empty body.
 func parseFile(src []byte, filename string) (*hcl.File, hcl.Diagnostics) {
-	if len(src) < 2*chunkSize {
+	whole := func() (*hcl.File, hcl.Diagnostics) {
+		if diags := checkSource(src, filename, hcl.InitialPos, false); diags.HasErrors() {
+			return &hcl.File{Body: hcl.EmptyBody(), Bytes: src}, diags
+		}
 		return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	}
+	if len(src) < 2*chunkSize {
+		return whole()
 	}
 	starts := chunkStarts(src)
 	if len(starts) < 2 {
-		return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+		return whole()
 	}
 	bodies := make([]*hclsyntax.Body, len(starts))
 	failed := make([]bool, len(starts))
+	checks := make([]hcl.Diagnostics, len(starts))
 	var wg sync.WaitGroup
 	next := make(chan int, len(starts))
 	for i := range starts {
@@ -41,6 +52,10 @@ func parseFile(src []byte, filename string) (*hcl.File, hcl.Diagnostics) {
 				if i+1 < len(starts) {
 					end = starts[i+1].Byte
 				}
+				if checks[i] = checkSource(src[starts[i].Byte:end], filename, starts[i], false); checks[i].HasErrors() {
+					failed[i] = true
+					continue
+				}
 				f, diags := hclsyntax.ParseConfig(src[starts[i].Byte:end], filename, starts[i])
 				body, ok := f.Body.(*hclsyntax.Body)
 				bodies[i], failed[i] = body, diags.HasErrors() || !ok
@@ -48,14 +63,20 @@ func parseFile(src []byte, filename string) (*hcl.File, hcl.Diagnostics) {
 		})
 	}
 	wg.Wait()
+	for _, diags := range checks {
+		if diags.HasErrors() {
+			return &hcl.File{Body: hcl.EmptyBody(), Bytes: src}, diags
+		}
+	}
 	merged := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}}
 	for i, b := range bodies {
 		if failed[i] {
-			return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+			// Checked again whole: a piece boundary guessed wrong could have hidden depth.
+			return whole()
 		}
 		for name, attr := range b.Attributes {
 			if merged.Attributes[name] != nil {
-				return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+				return whole()
 			}
 			merged.Attributes[name] = attr
 		}

@@ -134,7 +134,7 @@ func (l *loader) evalPresignInstance(d *presignDecl, in instance) (*Presign, cty
 
 	methodKnown := true
 	p.Method = "GET"
-	switch v, st := l.eval(d.attrs["method"], ctx, cty.String, useSetting); st {
+	switch v, st := l.eval(d.attrs["method"], ctx, cty.String, useShown); st {
 	case known:
 		m := v.AsString()
 		if !contains(PresignMethods, m) {
@@ -149,7 +149,7 @@ func (l *loader) evalPresignInstance(d *presignDecl, in instance) (*Presign, cty
 	}
 	complete = complete && methodKnown
 
-	switch v, st := l.eval(d.attrs["expires"], ctx, cty.String, useSetting); st {
+	switch v, st := l.eval(d.attrs["expires"], ctx, cty.String, useShown); st {
 	case known:
 		rng := d.attrs["expires"].Expr.Range()
 		dur, err := units.ParseDuration(v.AsString())

@@ -36,7 +36,10 @@ type Config struct {
 	ServiceAccounts []*ServiceAccount
 
 	// Files maps each file name to its source, for rendering diagnostics with the offending line.
+	// Variable files are held without their source (Bytes is nil): they hold secrets.
 	Files map[string]*hcl.File
+
+	secrets []string // see Secrets
 }
 
 // Deployment is a minio block: one MinIO server that the tool talks to.

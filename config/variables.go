@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -11,6 +10,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/bucketform/bucketform/config/funcs"
 )
 
 // VarEnvPrefix is the prefix of the environment variables that set input variables:
@@ -34,6 +35,9 @@ type variable struct {
 	rawRange hcl.Range
 	rawFrom  string // where raw came from, for details: "its default", "-var", ...
 	hasRaw   bool
+	// rawExternal says that raw came from a variable file or the environment, not from the
+	// configuration or the command line: diagnostics do not quote it.
+	rawExternal bool
 }
 
 // validation is a validation block of a variable.
@@ -243,12 +247,24 @@ func pseudoRange(file, src string) hcl.Range {
 // primitive-typed variable, otherwise an HCL expression (Terraform's rule).
 func (l *loader) setFromString(v *variable, s, from string) {
 	file := valueFile(v.name)
-	if !v.sensitive {
-		// Let diagnostics show the value, as they show a line of a file.
+	if len(s) > MaxFileBytes {
+		l.errorf(pseudoRange(file, ""), "Value too large",
+			"The value of var.%s from %s is larger than %s. Put a value that large in a file and read it with file(). %s",
+			v.name, from, funcs.SizeText(MaxFileBytes), limitsText)
+		return
+	}
+	if !v.sensitive && !strings.HasPrefix(from, "the environment") {
+		// Let diagnostics show a -var value, as they show a line of a file. (A value from the
+		// environment may be a secret whose variable is not declared sensitive.)
 		l.addFile(file, &hcl.File{Body: hcl.EmptyBody(), Bytes: []byte(s)})
 	}
+	external := strings.HasPrefix(from, "the environment")
 	if v.literal {
-		v.raw, v.rawRange, v.rawFrom, v.hasRaw = cty.StringVal(s), pseudoRange(file, s), from, true
+		v.raw, v.rawRange, v.rawFrom, v.hasRaw, v.rawExternal = cty.StringVal(s), pseudoRange(file, s), from, true, external
+		return
+	}
+	if diags := CheckSource([]byte(s), file, true); diags.HasErrors() {
+		l.add(diags, pseudoRange(file, s))
 		return
 	}
 	expr, diags := hclsyntax.ParseExpression([]byte(s), file, hcl.InitialPos)
@@ -261,25 +277,31 @@ func (l *loader) setFromString(v *variable, s, from string) {
 	if diags.HasErrors() {
 		return
 	}
-	v.raw, v.rawRange, v.rawFrom, v.hasRaw = val, expr.Range(), from, true
+	v.raw, v.rawRange, v.rawFrom, v.hasRaw, v.rawExternal = val, expr.Range(), from, true, external
 }
 
 // readVarFile reads a .bfvars file: NAME = VALUE lines, values being literal HCL.
 func (l *loader) readVarFile(path string, byName map[string]*variable) {
-	src, err := os.ReadFile(path)
+	start := hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos}
+	src, err := l.files.read(path)
 	if err != nil {
-		l.errorf(hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos}, "Failed to read variable file",
-			"Could not read the -var-file %s: %s. Check the path.", path, errText(err))
+		l.errorf(start, "Failed to read variable file",
+			"Could not read the -var-file %s: %s.%s", path, errText(err), readHint(err))
+		return
+	}
+	// Variable files hold secrets: their source is never kept for diagnostics to show.
+	l.addFile(path, &hcl.File{Body: hcl.EmptyBody()})
+	if diags := CheckSource(src, path, false); diags.HasErrors() {
+		l.add(diags, start)
 		return
 	}
 	f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
-	l.addFile(path, f)
-	l.add(diags, hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos})
+	l.add(diags, start)
 	if diags.HasErrors() {
 		return
 	}
 	attrs, diags := f.Body.JustAttributes()
-	l.add(diags, hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos})
+	l.add(diags, start)
 	for _, attr := range sortedAttributes(attrs) {
 		v := byName[attr.Name]
 		if v == nil {
@@ -293,7 +315,7 @@ func (l *loader) readVarFile(path string, byName map[string]*variable) {
 		if diags.HasErrors() {
 			continue
 		}
-		v.raw, v.rawRange, v.rawFrom, v.hasRaw = val, attr.Expr.Range(), at(attr.Expr.Range()), true
+		v.raw, v.rawRange, v.rawFrom, v.hasRaw, v.rawExternal = val, attr.Expr.Range(), at(attr.Expr.Range()), true, true
 	}
 }
 
@@ -317,9 +339,19 @@ func (l *loader) finishVariable(v *variable) {
 			cv = cty.UnknownVal(v.ty)
 		}
 		val = cv
+		if !l.checkValue(val, v.rawRange) {
+			val = cty.UnknownVal(v.ty)
+		}
+	}
+	if v.rawExternal {
+		val = val.Mark(markExternal)
+		v.node.marks, v.node.mayMark = true, true
 	}
 	if v.sensitive {
 		val = val.Mark(markSensitive)
+	}
+	if v.rawExternal || v.sensitive {
+		l.noteMarked(v.rawRange, val)
 	}
 	v.node.value = val
 }

@@ -26,6 +26,7 @@ func loadConfig(u *ui, dir string, opts config.Options) (*config.Config, bool) {
 		return nil, false
 	}
 	cfg, diags := config.Load(dir, opts)
+	u.addSecrets(cfg) // before anything of the configuration is printed
 	u.diagnostics(cfg.Files, diags)
 	if diags.HasErrors() {
 		return nil, false

@@ -6,8 +6,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -43,6 +44,7 @@ var commands = map[string]command{
 // run is the whole program; main only supplies the process's streams and exits with its code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	u := newUI(stdin, stdout, stderr)
+	defer u.flush()
 	defer func() {
 		// A panic is a bug, but the user still gets a one-line error and exit code 1,
 		// never a Go stack trace.
@@ -72,12 +74,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: bucketform <command> [options] [DIR]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(commands)) {
 		fmt.Fprintf(w, "  %-13s %s\n", n, commands[n].synopsis)
 	}
 	fmt.Fprintln(w)

@@ -58,7 +58,8 @@ func runOutput(u *ui, args []string) int {
 		for _, o := range cfg.Outputs {
 			out[o.Name] = map[string]any{"value": plainJSON(ctyJSON(o.Value)), "sensitive": o.Sensitive}
 		}
-		enc := json.NewEncoder(u.stdout)
+		// What the user asked for by name is printed as it is: not through the secret filter.
+		enc := json.NewEncoder(u.rawStdout)
 		enc.SetIndent("", "  ")
 		// URLs keep their "&" as it is (not \u0026), so that grep, sed and shell scripts that
 		// cut a URL out of the document get a working one.
@@ -95,7 +96,7 @@ func writeRawOutput(u *ui, cfg *config.Config, name string) int {
 			u.hint("use -json to print it, e.g. bucketform output -json | jq '." + name + ".value'")
 			return exitError
 		}
-		fmt.Fprint(u.stdout, o.Value.AsString())
+		fmt.Fprint(u.rawStdout, o.Value.AsString()) // asked for by name: not through the secret filter
 		return exitOK
 	}
 	u.errorf("no output named %q", name)

@@ -26,6 +26,10 @@ func planFileHeader(cfg *config.Config, dir string, opts engine.Options) (*planf
 		Destroy:           opts.Destroy,
 		Deployments:       map[string]planfile.Deployment{},
 	}
+	// The last line of defence: whatever reached the plan, no secret reaches the file.
+	secrets := &redactor{}
+	secrets.add(cfg.Secrets())
+	f.Redact = secrets.redact
 	for _, d := range cfg.Deployments {
 		f.Deployments[d.Name] = planfile.Deployment{Endpoint: d.Endpoint, Secure: d.Secure, Region: d.Region}
 	}

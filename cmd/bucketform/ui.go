@@ -10,35 +10,65 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"golang.org/x/term"
 
 	"github.com/bucketform/bucketform/cmd/internal/render"
 	"github.com/bucketform/bucketform/config"
 	"github.com/bucketform/bucketform/engine"
 )
 
-// ui holds the streams of one run and writes what users read.
+// ui holds the streams of one run and writes what users read. stdout and stderr go through
+// secrets, which replaces every secret of the loaded configuration with "(sensitive)"; only
+// what the user asked for by name (output -json, output -raw) goes to rawStdout.
 type ui struct {
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-	color  bool // colour the human output (stdout is a terminal and -no-color was not given)
+	stdin     io.Reader
+	stdout    io.Writer
+	stderr    io.Writer
+	rawStdout io.Writer
+	secrets   *redactor
+	color     bool // colour the human output (stdout is a terminal and -no-color was not given)
+	// stdoutTTY and stderrTTY say whether the streams are terminals.
+	stdoutTTY, stderrTTY bool
 	// json, when set (apply -json), receives every error and configuration diagnostic instead
 	// of stderr, so that stdout stays one JSON object per line.
 	json *applyEvents
 }
 
 func newUI(stdin io.Reader, stdout, stderr io.Writer) *ui {
-	return &ui{stdin: stdin, stdout: stdout, stderr: stderr,
-		color: isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"}
+	secrets := &redactor{}
+	u := &ui{stdin: stdin, rawStdout: stdout, secrets: secrets,
+		stdout:    &redactingWriter{w: stdout, r: secrets},
+		stderr:    &redactingWriter{w: stderr, r: secrets},
+		stdoutTTY: isTerminal(stdout), stderrTTY: isTerminal(stderr)}
+	u.color = u.stdoutTTY && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+	return u
+}
+
+// flush writes what the redacting writers kept back (the start of what may be a secret).
+func (u *ui) flush() {
+	for _, w := range []io.Writer{u.stdout, u.stderr} {
+		if rw, ok := w.(*redactingWriter); ok {
+			_ = rw.Flush() // a terminal or a pipe: nothing to do on failure
+		}
+	}
+}
+
+// addSecrets makes the secrets of cfg unprintable on stdout and stderr from now on.
+func (u *ui) addSecrets(cfg *config.Config) {
+	if cfg != nil {
+		u.secrets.add(cfg.Secrets())
+	}
 }
 
 // errorf prints "Error: <summary>" on stderr (with apply -json: an error line on stdout).
+// Control characters are escaped: the message may quote input.
 func (u *ui) errorf(format string, args ...any) {
+	msg := string(config.EscapeControls([]byte(fmt.Sprintf(format, args...))))
 	if u.json != nil {
-		u.json.emit(render.DiagnosticEvent{Type: "error", Error: fmt.Sprintf(format, args...)})
+		u.json.emit(render.DiagnosticEvent{Type: "error", Error: msg})
 		return
 	}
-	fmt.Fprintf(u.stderr, "Error: %s\n", fmt.Sprintf(format, args...))
+	fmt.Fprintf(u.stderr, "Error: %s\n", msg)
 }
 
 // hint prints an indented explanation under an error.
@@ -46,7 +76,7 @@ func (u *ui) hint(text string) {
 	if u.json != nil {
 		return // a JSON log carries the error line only; stderr stays empty (kubectl logs mixes the two)
 	}
-	fmt.Fprintf(u.stderr, "\n%s\n", joinLines("  ", text))
+	fmt.Fprintf(u.stderr, "\n%s\n", joinLines("  ", string(config.EscapeControls([]byte(text)))))
 }
 
 // diagnostics prints configuration diagnostics with file, line and source.
@@ -60,14 +90,11 @@ func (u *ui) diagnostics(files map[string]*hcl.File, diags hcl.Diagnostics) {
 	}
 }
 
-// isTerminal reports whether v is an interactive terminal.
+// isTerminal reports whether v is an interactive terminal. /dev/null is a character device
+// but no terminal: `apply </dev/null` must refuse instead of prompting.
 func isTerminal(v any) bool {
 	f, ok := v.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // confirm asks for "yes" on stdin; it refuses at once when stdin is not a terminal, so a Job
@@ -77,6 +104,7 @@ func (u *ui) confirm(question string) (bool, error) {
 		return false, fmt.Errorf("apply needs confirmation, and stdin is not a terminal")
 	}
 	fmt.Fprintf(u.stdout, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter \"yes\" to apply: ", question)
+	u.flush()
 	line, err := bufio.NewReader(u.stdin).ReadString('\n')
 	if err != nil && line == "" {
 		return false, nil
@@ -110,7 +138,7 @@ const (
 )
 
 func newProgressLine(u *ui) *progressLine {
-	return &progressLine{w: u.stderr, enabled: isTerminal(u.stderr), above: isTerminal(u.stdout), now: time.Now, start: time.Now()}
+	return &progressLine{w: u.stderr, enabled: u.stderrTTY, above: u.stdoutTTY, now: time.Now, start: time.Now()}
 }
 
 // update is the engine's progress callback.

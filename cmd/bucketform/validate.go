@@ -20,6 +20,7 @@ func runValidate(u *ui, args []string) int {
 	// validate needs neither secrets nor a server: unset env() values and required variables
 	// without a value are unknown, not errors.
 	cfg, diags := config.Load(dir, config.Options{Partial: true})
+	u.addSecrets(cfg)
 	if asJSON {
 		writeValidateJSON(u, diags)
 	} else {

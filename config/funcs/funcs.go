@@ -32,6 +32,43 @@ type Options struct {
 	// Any function whose arguments carry a mark hides the details of its errors, so a marked
 	// value never appears in an error message.
 	SecretMark any
+	// ExternalMark, when not nil, marks every value env() and file() return: it came from
+	// outside the configuration's text, so diagnostics must name the expression instead of
+	// quoting the value.
+	ExternalMark any
+	// ReadFile reads the file file() names (an absolute path). Nil means a reader that takes
+	// only regular files of at most Limits.Bytes bytes.
+	ReadFile func(path string) ([]byte, error)
+	// Limits bound what one function call may produce. Zero fields mean DefaultLimits.
+	Limits Limits
+}
+
+// Limits bound the values functions build, so that a configuration cannot make bucketform run
+// out of memory or time: a call whose result would be larger fails with an error saying which
+// limit it hit.
+type Limits struct {
+	// Bytes is the size of a string result (and of the strings a call combines).
+	Bytes int
+	// Elements is the number of elements of a collection result.
+	Elements int
+	// Depth is how deeply a jsondecode document may nest.
+	Depth int
+}
+
+// DefaultLimits are the limits used where Options.Limits leaves a field zero.
+var DefaultLimits = Limits{Bytes: 16 << 20, Elements: 1_000_000, Depth: 256}
+
+func (l Limits) withDefaults() Limits {
+	if l.Bytes <= 0 {
+		l.Bytes = DefaultLimits.Bytes
+	}
+	if l.Elements <= 0 {
+		l.Elements = DefaultLimits.Elements
+	}
+	if l.Depth <= 0 {
+		l.Depth = DefaultLimits.Depth
+	}
+	return l
 }
 
 // Table returns the function table, keyed by the names the language uses.
@@ -39,6 +76,11 @@ func Table(opts Options) map[string]function.Function {
 	lookup := opts.LookupEnv
 	if lookup == nil {
 		lookup = os.LookupEnv
+	}
+	limits := opts.Limits.withDefaults()
+	read := opts.ReadFile
+	if read == nil {
+		read = func(path string) ([]byte, error) { return readRegular(path, limits.Bytes) }
 	}
 	fns := map[string]function.Function{
 		"abs":             stdlib.AbsoluteFunc,
@@ -56,8 +98,8 @@ func Table(opts Options) map[string]function.Function {
 		"distinct":        stdlib.DistinctFunc,
 		"element":         stdlib.ElementFunc,
 		"endswith":        EndsWithFunc,
-		"env":             EnvFunc(lookup, opts.Partial, opts.SecretMark),
-		"file":            FileFunc(opts.BaseDir),
+		"env":             EnvFunc(lookup, opts.Partial, opts.SecretMark, opts.ExternalMark),
+		"file":            FileFunc(opts.BaseDir, read, opts.ExternalMark),
 		"flatten":         stdlib.FlattenFunc,
 		"floor":           stdlib.FloorFunc,
 		"format":          stdlib.FormatFunc,
@@ -112,7 +154,7 @@ func Table(opts Options) map[string]function.Function {
 		"zipmap":          stdlib.ZipmapFunc,
 	}
 	for name, f := range fns {
-		fns[name] = hideMarkedErrors(f)
+		fns[name] = hideMarkedErrors(bounded(name, f, limits))
 	}
 	// try and can take unevaluated expressions; they must not be wrapped.
 	fns["try"] = tryfunc.TryFunc
@@ -136,8 +178,9 @@ func IsSecretName(name string) bool {
 }
 
 // EnvFunc returns env(NAME) and env(NAME, DEFAULT). An unset variable without a default is an
-// error, or an unknown string when partial is set. Values of secret-looking names carry mark.
-func EnvFunc(lookup func(string) (string, bool), partial bool, mark any) function.Function {
+// error, or an unknown string when partial is set. Values of secret-looking names carry mark;
+// every value read from the environment carries external (when not nil).
+func EnvFunc(lookup func(string) (string, bool), partial bool, mark, external any) function.Function {
 	return function.New(&function.Spec{
 		Description: "Returns the value of an environment variable, or the default when it is unset.",
 		Params:      []function.Parameter{{Name: "name", Type: cty.String}},
@@ -152,6 +195,9 @@ func EnvFunc(lookup func(string) (string, bool), partial bool, mark any) functio
 			name := args[0].AsString()
 			secret := mark != nil && IsSecretName(name)
 			withMark := func(v cty.Value) cty.Value {
+				if external != nil {
+					v = v.Mark(external)
+				}
 				if secret {
 					return v.Mark(mark)
 				}
@@ -175,8 +221,9 @@ func EnvFunc(lookup func(string) (string, bool), partial bool, mark any) functio
 }
 
 // FileFunc returns file(PATH): the contents of a UTF-8 text file, with a relative PATH taken
-// from baseDir.
-func FileFunc(baseDir string) function.Function {
+// from baseDir and read with read. The value carries external (when not nil). Error messages
+// name the path as written, never the contents.
+func FileFunc(baseDir string, read func(path string) ([]byte, error), external any) function.Function {
 	return function.New(&function.Spec{
 		Description: "Reads the contents of a UTF-8 text file; a relative path is taken from the configuration directory.",
 		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
@@ -189,23 +236,32 @@ func FileFunc(baseDir string) function.Function {
 			if !filepath.IsAbs(p) {
 				p = filepath.Join(baseDir, p)
 			}
-			st, err := os.Stat(p)
+			b, err := read(p)
 			if err != nil {
-				return cty.NilVal, fmt.Errorf("cannot read %s: %w", args[0].AsString(), errors.Unwrap(err))
-			}
-			if !st.Mode().IsRegular() {
-				return cty.NilVal, fmt.Errorf("%s is not a regular file", args[0].AsString())
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return cty.NilVal, fmt.Errorf("cannot read %s: %w", args[0].AsString(), errors.Unwrap(err))
+				return cty.NilVal, fmt.Errorf("cannot read %s: %w", args[0].AsString(), err)
 			}
 			if !utf8.Valid(b) {
 				return cty.NilVal, fmt.Errorf("%s is not valid UTF-8 text", args[0].AsString())
 			}
-			return cty.StringVal(string(b)), nil
+			v := cty.StringVal(string(b))
+			if external != nil {
+				v = v.Mark(external)
+			}
+			return v, nil
 		},
 	})
+}
+
+// readRegular reads path when it is a regular file of at most max bytes. It opens without
+// blocking, so a named pipe cannot make it wait for a writer, and it never reads more than
+// max+1 bytes, so a device like /dev/zero cannot fill memory.
+func readRegular(path string, max int) ([]byte, error) {
+	b, err := ReadRegular(path, max)
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return nil, pe.Err
+	}
+	return b, err
 }
 
 // LengthFunc is Terraform's length: the number of characters of a string, or the number of
@@ -577,9 +633,14 @@ func unmarkArgs(args []cty.Value) ([]cty.Value, []cty.ValueMarks) {
 	return plain, marks
 }
 
-// hidden replaces err's message, keeping which argument it is about.
+// hidden replaces err's message, keeping which argument it is about. A LimitError is kept as
+// it is: it never quotes a value.
 func hidden(err error) error {
-	const msg = "an argument holds a sensitive value, so the details of this error are hidden"
+	var limit *LimitError
+	if errors.As(err, &limit) {
+		return err // says which limit, never the value
+	}
+	const msg = "an argument holds a sensitive value or one read from a file or the environment, so the details of this error are hidden"
 	var argErr function.ArgError
 	if errors.As(err, &argErr) {
 		return function.NewArgErrorf(argErr.Index, msg)

@@ -37,6 +37,10 @@ type File struct {
 	Deployments map[string]Deployment `json:"deployments"`
 	// Plan is the plan document, without output values.
 	Plan *plan.Document `json:"plan"`
+
+	// Redact, when set, filters the encoded file before Write saves it: the caller's last
+	// line of defence, which replaces every secret it knows.
+	Redact func([]byte) []byte `json:"-"`
 }
 
 // Deployment says which server a plan was made against.
@@ -68,6 +72,9 @@ func Write(path string, f *File) (err error) {
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return err
+	}
+	if f.Redact != nil {
+		data = f.Redact(data)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
