@@ -173,8 +173,10 @@ type DeploymentSnapshot struct {
 	Claims map[model.Key]ownership.Claim
 	// Live holds every resource read, by key.
 	Live map[model.Key]*model.Live
-	// Reads says, per kind, how its resources were read ("attributes", "export", ...).
-	Reads map[model.Kind]string
+	// Reads says, per kind, how its resources were read ("attributes", "export", ...);
+	// ReadNotes why a kind read in a slower way than it could.
+	Reads     map[model.Kind]string
+	ReadNotes []string
 }
 
 // Plan computes the plan from a snapshot. It does no I/O.
@@ -206,6 +208,13 @@ func (e *Engine) Document(p *plan.Plan, snap *Snapshot, outputs map[string]plan.
 		deps[dep.name] = dd
 	}
 	var notes []plan.NoteDoc
+	for _, dep := range e.deployments {
+		if ds := snap.Deployments[dep.name]; ds != nil {
+			for _, n := range ds.ReadNotes {
+				notes = append(notes, plan.NoteDoc{Code: "slow-read", Text: fmt.Sprintf("minio %q: %s", dep.name, n)})
+			}
+		}
+	}
 	if len(e.opts.Targets) > 0 {
 		notes = append(notes, plan.NoteDoc{Code: "targets", Text: fmt.Sprintf(
 			"-target limits this plan to %s. Other resources were not read, so it does not show whether they drifted.", strings.Join(e.opts.Targets, ", "))})

@@ -56,6 +56,9 @@ func (e *Engine) Refresh(ctx context.Context) (*Snapshot, error) {
 					return fmt.Errorf("minio %q (%s): %w", dep.name, dep.client.Endpoint(), server.Explain(err))
 				}
 				ds.Reads[k] = env.Read
+				if env.ReadNote != "" {
+					ds.ReadNotes = append(ds.ReadNotes, env.ReadNote)
+				}
 				for _, r := range rs {
 					l := live[r.ID]
 					if l == nil {

@@ -66,8 +66,9 @@ type Env struct {
 	Parallelism int
 	// Progress, when set, is called once per resource read.
 	Progress func()
-	// Read is set by Read to say how it read (e.g. "export", "attributes"), for the plan.
-	Read string
+	// Read is set by Read to say how it read (e.g. "export", "attributes"), for the plan;
+	// ReadNote, when the kind had to read in a slower way than it could, says why.
+	Read, ReadNote string
 }
 
 // Each calls f(ctx, i) for i in [0, n), at most Parallelism at once, and returns the first

@@ -70,6 +70,18 @@ func ExportUnavailable(err error) bool {
 	return errors.Is(err, ErrExportDenied) || errors.Is(err, ErrExportUnsupported)
 }
 
+// ExportReason says in a few words why the export is unavailable: the identity may not
+// export, or the server has none.
+func ExportReason(err error) string {
+	switch {
+	case errors.Is(err, ErrExportDenied):
+		return "the identity lacks admin:ExportBucketMetadata"
+	case errors.Is(err, ErrExportUnsupported):
+		return "the server has no bucket metadata export bucketform can read"
+	}
+	return "unknown"
+}
+
 // exportActionName is the permission the export needs; it names the request in RequestError.
 const exportActionName = "admin:ExportBucketMetadata"
 

@@ -16,6 +16,8 @@ import (
 
 	"github.com/bucketform/bucketform/config"
 	"github.com/bucketform/bucketform/engine"
+	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/engine/kind"
 	"github.com/bucketform/bucketform/engine/miniotest"
 )
 
@@ -90,6 +92,9 @@ func classify(r *http.Request) string {
 	}
 	return r.Method + " " + what + " " + bucket
 }
+
+// exportBucket is an export of bucket metadata (of one bucket or of every bucket).
+const exportBucket = "GET admin:export-bucket-metadata"
 
 // listClaims is the listing of every claim (ListObjectsV2 with MinIO's metadata extension).
 const listClaims = "GET ?delimiter?encoding-type?fetch-owner?list-type?metadata?prefix " + StateBucket
@@ -169,7 +174,7 @@ func TestEngineAsksOnlyWhatItMust(t *testing.T) {
 	sameCounts(t, "refresh before creating", byKind(c.take()), map[string]int{
 		"GET object " + StateBucket: 1, // the ownership index (missing: a new stack)
 		listClaims:                  1, // every claim, with its owner, in one listing
-		"GET ?policy":               n, // the read that finds each bucket missing
+		exportBucket:                n, // the export that finds each bucket missing
 	})
 	p := e.Plan(snap)
 	if s := p.Summary(); s.Add != n {
@@ -187,7 +192,7 @@ func TestEngineAsksOnlyWhatItMust(t *testing.T) {
 		"PUT ?versioning":              n,
 		"PUT ?policy":                  n,
 		"PUT admin:set-bucket-quota":   n,
-		"GET object " + StateBucket:    1, // the index, read again for the compare-and-swap
+		"GET object " + StateBucket:    2, // the index, read again for the compare-and-swap; the lease, read before it is removed
 		"DELETE object " + StateBucket: 1, // the lease, released
 	})
 
@@ -197,15 +202,30 @@ func TestEngineAsksOnlyWhatItMust(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameCounts(t, "refresh with no changes", byKind(c.take()), map[string]int{
-		"GET object " + StateBucket:  1,
-		listClaims:                   1,
-		"GET ?policy":                n,
-		"GET ?tagging":               n,
-		"GET ?versioning":            n,
-		"GET admin:get-bucket-quota": n,
+		"GET object " + StateBucket: 1,
+		listClaims:                  1,
+		exportBucket:                n, // every attribute of a bucket in one request
 	})
 	if p := e.Plan(snap); p.HasChanges() {
 		t.Fatalf("the plan after the apply has changes: %+v", p.Summary())
+	}
+
+	// When the declared buckets are many (kind.ExportAllFrom), one export of every bucket:
+	// a constant number of requests however many buckets are declared.
+	old := kind.ExportAllFrom
+	kind.ExportAllFrom = n
+	t.Cleanup(func() { kind.ExportAllFrom = old })
+	snap, err = e.Refresh(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameCounts(t, "refresh with no changes, many buckets", byKind(c.take()), map[string]int{
+		"GET object " + StateBucket: 1,
+		listClaims:                  1,
+		exportBucket:                1, // every bucket of the server
+	})
+	if p := e.Plan(snap); p.HasChanges() || snap.Deployments["main"].Reads[model.KindBucket] != "export" {
+		t.Fatalf("the plan from one export: %+v, read %q", p.Summary(), snap.Deployments["main"].Reads)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
