@@ -106,6 +106,9 @@ func StartCluster(t testing.TB) *Cluster {
 		c.teardown()
 	})
 	if err := c.setupNetwork(); err != nil {
+		if strings.Contains(err.Error(), "Operation not permitted") && os.Getenv("CI") == "" {
+			t.Skipf("distributed minio: root without CAP_NET_ADMIN (an unprivileged container?): %v", err)
+		}
 		t.Fatalf("distributed minio: %v", err)
 	}
 	var urls []string
@@ -285,6 +288,11 @@ func (c *Cluster) setupNetwork() error {
 		return err
 	}
 	run := netPrefix + strconv.FormatInt(int64(os.Getpid()), 36) + "-" + strconv.FormatInt(clusterCount.Add(1)-1, 36)
+	// A crashed run of an earlier process with the same pid may have left these very names.
+	removeNames(func(name string) bool {
+		suffix, ok := strings.CutPrefix(name, run)
+		return ok && (suffix == "b" || len(suffix) == 2 && strings.ContainsRune("hpn", rune(suffix[0])))
+	})
 	c.bridge = run + "b"
 	base := subnet.Addr().As4()
 	addr := func(host byte) string { a := base; a[3] = host; return netip.AddrFrom4(a).String() }
@@ -347,11 +355,15 @@ func (c *Cluster) teardown() {
 // removeLeftovers removes the namespaces, veths and bridges of earlier runs whose process is
 // gone (a test binary killed by a timeout never runs its cleanups), with any MinIO still
 // running in them. Names of live processes are left alone: they may be another test's.
-func removeLeftovers() {
+func removeLeftovers() { removeNames(isLeftover) }
+
+// removeNames removes every network namespace (with what runs in it) and every link whose name
+// match accepts.
+func removeNames(match func(name string) bool) {
 	if out, err := exec.Command("ip", "netns", "list").Output(); err == nil {
 		for _, line := range strings.Split(string(out), "\n") {
 			f := strings.Fields(line)
-			if len(f) > 0 && isLeftover(f[0]) {
+			if len(f) > 0 && match(f[0]) {
 				killNetns(f[0])
 				_ = ipCmd("netns", "del", f[0])
 			}
@@ -365,7 +377,7 @@ func removeLeftovers() {
 				continue
 			}
 			name, _, _ := strings.Cut(strings.TrimSuffix(f[1], ":"), "@")
-			if isLeftover(name) {
+			if match(name) {
 				_ = ipCmd("link", "del", name)
 			}
 		}
