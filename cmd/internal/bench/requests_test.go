@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/bucketform/bucketform/config"
-	"github.com/bucketform/bucketform/engine"
 	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/engine"
 	"github.com/bucketform/bucketform/engine/kind"
 	"github.com/bucketform/bucketform/engine/miniotest"
 )
