@@ -474,7 +474,13 @@ func (e *Engine) record(ctx context.Context, p *plan.Plan, snap *Snapshot, resul
 			case res.Status == Applied:
 				set[key] = ownership.Entry{Address: upd.Address, Attrs: upd.Attrs}
 			case res.owned && upd != nil:
-				union[key] = ownership.Entry{Address: upd.Address, Attrs: upd.Attrs}
+				// Which of the change's writes took effect, and on which servers of a cluster,
+				// is unknown: the next apply writes them again.
+				var unsettled []string
+				for _, a := range res.Change.Changed() {
+					unsettled = append(unsettled, a.Attr)
+				}
+				union[key] = ownership.Entry{Address: upd.Address, Attrs: upd.Attrs, Unsettled: unsettled}
 			}
 		}
 		if len(set)+len(union)+len(forget) == 0 && ds.Index.Version != "1" {
@@ -490,6 +496,7 @@ func (e *Engine) record(ctx context.Context, p *plan.Plan, snap *Snapshot, resul
 			for k, en := range union {
 				if cur, ok := idx.Get(k); ok {
 					en.Attrs = unionAttrs(cur.Attrs, en.Attrs)
+					en.Unsettled = unionAttrs(cur.Unsettled, en.Unsettled)
 				}
 				idx.Set(k, en)
 			}
@@ -523,13 +530,14 @@ func unionAttrs(a, b []string) []string {
 func indexChanges(idx ownership.Index, set, union map[model.Key]ownership.Entry, forget []model.Key) bool {
 	for k, en := range set {
 		cur, ok := idx.Get(k)
-		if !ok || cur.Address != en.Address || !slices.Equal(unionAttrs(nil, cur.Attrs), unionAttrs(nil, en.Attrs)) {
+		if !ok || cur.Address != en.Address || !slices.Equal(unionAttrs(nil, cur.Attrs), unionAttrs(nil, en.Attrs)) || len(cur.Unsettled) > 0 {
 			return true
 		}
 	}
 	for k, en := range union {
 		cur, ok := idx.Get(k)
-		if !ok || cur.Address != en.Address || !slices.Equal(unionAttrs(cur.Attrs, en.Attrs), unionAttrs(nil, cur.Attrs)) {
+		if !ok || cur.Address != en.Address || !slices.Equal(unionAttrs(cur.Attrs, en.Attrs), unionAttrs(nil, cur.Attrs)) ||
+			!slices.Equal(unionAttrs(cur.Unsettled, en.Unsettled), unionAttrs(nil, cur.Unsettled)) {
 			return true
 		}
 	}

@@ -225,7 +225,7 @@ func (e *Engine) Document(p *plan.Plan, snap *Snapshot, outputs map[string]plan.
 func indexEntries(idx ownership.Index) map[model.Key]plan.IndexEntry {
 	out := map[model.Key]plan.IndexEntry{}
 	for k, e := range idx.Entries() {
-		out[k] = plan.IndexEntry{Address: e.Address, Attrs: e.Attrs}
+		out[k] = plan.IndexEntry{Address: e.Address, Attrs: e.Attrs, Unsettled: e.Unsettled}
 	}
 	return out
 }

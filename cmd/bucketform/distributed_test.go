@@ -128,14 +128,27 @@ func TestDistributedMinIO(t *testing.T) {
 	}
 	t.Logf("node %d back after %s", victim, distSince(phase))
 
-	// 4. Applying again converges, and every node agrees, the restarted one too.
+	// 4. Applying again converges, and every node agrees, the restarted one too. MinIO keeps
+	// the locks a dead node held on the other nodes for about a minute (it drops a lock after
+	// a minute without refresh, checking once a minute): until then a write to a bucket whose
+	// write was in flight on the dead node times out, and the apply fails cleanly for it, as a
+	// bootstrap Job's attempt would, to be retried by the Job's backoff. The changes that
+	// failed are unsettled in the index, so the next apply writes them again even where some
+	// nodes already serve the new value (a write cut short may have reached the disks without
+	// the other nodes' caches).
 	phase = time.Now()
-	res = r.bucketform(ctx, c.Endpoint, "2", "apply", "-auto-approve", "-json", "-lock-timeout", "90s")
-	r.requireClean(res)
-	if res.code != 0 {
-		t.Fatalf("re-apply exited %d:\n%s", res.code, res)
+	for attempt := 1; ; attempt++ {
+		res = r.bucketform(ctx, c.Endpoint, "2", "apply", "-auto-approve", "-json", "-lock-timeout", "90s")
+		r.requireClean(res)
+		t.Logf("re-apply %d: exit %d after %s; %s", attempt, res.code, res.took, res.summary)
+		if res.code == 0 {
+			break
+		}
+		if time.Since(r.killedAt) > 150*time.Second {
+			t.Fatalf("re-apply still fails %s after the node was killed:\n%s", distSince(r.killedAt), res)
+		}
+		time.Sleep(5 * time.Second)
 	}
-	t.Logf("re-apply: %s; %s", res.took, res.summary)
 	r.checkServer(ctx, victim, "2")
 	r.plansAgree(ctx, "2")
 	r.checkIndex(ctx)
@@ -404,13 +417,34 @@ func (r *distRig) checkIndex(ctx context.Context) {
 	}
 	defer obj.Close()
 	var index struct {
-		Buckets map[string]json.RawMessage `json:"buckets"`
+		Resources map[string]map[string]struct {
+			Unsettled []string `json:"unsettled"`
+		} `json:"resources"`
 	}
 	if err := json.NewDecoder(obj).Decode(&index); err != nil {
 		r.t.Fatalf("read the ownership index: %v", err)
 	}
-	if len(index.Buckets) != distBuckets {
-		r.t.Fatalf("the ownership index lists %d buckets, want %d", len(index.Buckets), distBuckets)
+	if n := len(index.Resources["bucket"]); n != distBuckets {
+		r.t.Fatalf("the ownership index lists %d buckets, want %d", n, distBuckets)
+	}
+	for name, e := range index.Resources["bucket"] {
+		if len(e.Unsettled) > 0 {
+			r.t.Errorf("after a complete apply, bucket %s is still unsettled: %v", name, e.Unsettled)
+		}
+	}
+	// Every bucket is claimed by the stack, and the claims list in one listing.
+	claims := 0
+	for o := range r.c.Client(r.t).ListObjects(ctx, "bucketform-state", minio.ListObjectsOptions{Prefix: "claims/bucket/", Recursive: true, WithMetadata: true}) {
+		if o.Err != nil {
+			r.t.Fatal(o.Err)
+		}
+		if o.UserMetadata["X-Amz-Meta-Bucketform-Stack"] != "dist" {
+			r.t.Errorf("claim %s names %v", o.Key, o.UserMetadata)
+		}
+		claims++
+	}
+	if claims != distBuckets {
+		r.t.Errorf("%d claims, want %d", claims, distBuckets)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/bucketform/bucketform/cmd/internal/schematest"
 	"github.com/bucketform/bucketform/engine/miniotest"
 )
 
@@ -62,6 +63,23 @@ func mustFind(name string) string {
 	}
 	return p
 }
+
+// schemas compiles docs/schema once for all scripts.
+var schemas = func() func(ts *testscript.TestScript) *schematest.Schemas {
+	var once sync.Once
+	var s *schematest.Schemas
+	return func(ts *testscript.TestScript) *schematest.Schemas {
+		once.Do(func() { s = schematest.Load(tbOf{ts}) })
+		return s
+	}
+}()
+
+// tbOf adapts a script to the testing.TB methods schematest.Load uses.
+type tbOf struct{ ts *testscript.TestScript }
+
+func (t tbOf) Helper()                           {}
+func (t tbOf) Fatal(args ...any)                 { t.ts.Fatalf("%s", fmt.Sprint(args...)) }
+func (t tbOf) Fatalf(format string, args ...any) { t.ts.Fatalf(format, args...) }
 
 // servers holds the MinIO started by each script, keyed by its work directory.
 var servers sync.Map
@@ -201,6 +219,25 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 			fmt.Fprint(ts.Stderr(), stderr.String())
 			if (err == nil) != neg {
 				ts.Fatalf("bucketform exited %v after SIGTERM; want a non-zero exit", err)
+			}
+		},
+		// schema NAME FILE: FILE is valid against docs/schema/NAME.schema.json (plan, planfile,
+		// validate), or, for apply-events, each of its lines is.
+		"schema": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 2 {
+				ts.Fatalf("usage: schema plan|planfile|validate|apply-events FILE")
+			}
+			data, err := os.ReadFile(ts.MkAbs(args[1]))
+			ts.Check(err)
+			s := schemas(ts)
+			name := args[0] + ".schema.json"
+			if args[0] == "apply-events" {
+				err = s.CheckLines(name, data)
+			} else {
+				err = s.Check(name, data)
+			}
+			if (err != nil) != neg {
+				ts.Fatalf("%s against %s: %v", args[1], name, err)
 			}
 		},
 		// exits CODE PROGRAM ARGS...: run PROGRAM and require exactly this exit code.

@@ -57,6 +57,12 @@ type Entry struct {
 	// Attrs are the attributes the stack declared at the last apply. An attribute listed here
 	// and no longer declared is reset to the server's default.
 	Attrs []string `json:"attrs"`
+	// Unsettled are attributes whose last write failed part way, so that whether (and where)
+	// it took effect is unknown: the next apply writes them again even when they read as
+	// converged. In a distributed MinIO, a write cut short by a node failure can reach the
+	// disks but not the other nodes' caches, which then serve the old value for up to 15
+	// minutes; writing again refreshes them.
+	Unsettled []string `json:"unsettled,omitempty"`
 }
 
 // NewIndex returns an empty index of stack.
@@ -90,6 +96,11 @@ func (idx *Index) Set(k model.Key, e Entry) {
 		idx.Resources[k.Kind] = map[string]Entry{}
 	}
 	e.Attrs = slices.Sorted(slices.Values(e.Attrs))
+	if len(e.Unsettled) == 0 {
+		e.Unsettled = nil
+	} else {
+		e.Unsettled = slices.Compact(slices.Sorted(slices.Values(e.Unsettled)))
+	}
 	idx.Resources[k.Kind][k.ID] = e
 }
 

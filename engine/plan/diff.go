@@ -278,6 +278,12 @@ func (d *differ) declaredResource(want Desired) {
 		case declared:
 			afterV = r.Get(a.Name)
 			differs := liveV == nil || !afterV.Equal(liveV)
+			if !differs && slices.Contains(entry.Unsettled, a.Name) && d.owned(key) && a.CreateOnly == nil {
+				differs = true
+				name, _, _ := a.present(liveV, afterV)
+				notes = append(notes, Note{"unsettled", "the last apply failed while writing " + name + "; it is written again, " +
+					"so that every server of a cluster serves it (a write cut short may have reached some of them only)"})
+			}
 			if a.CreateOnly != nil {
 				if differs && liveV != nil {
 					d.refuse(s.Kind, want.Address, r.ID, "create-only", a.CreateOnly(liveV, afterV), want.Range)

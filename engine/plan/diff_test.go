@@ -423,3 +423,25 @@ func TestSummaryCountsEveryAction(t *testing.T) {
 		t.Fatalf("summary of one change of every action = %+v: create and replace add; update, adopt and release change; replace and delete destroy", s)
 	}
 }
+
+// An attribute whose last write failed part way (unsettled in the index) is written again even
+// when it reads as converged: a write cut short by a node failure may have reached some servers
+// of a cluster only.
+func TestUnsettledAttributesAreWrittenAgain(t *testing.T) {
+	d := desired("data", func(b *model.Bucket) {
+		b.Attrs = model.NewAttrSet(model.AttrTags, model.AttrQuota)
+		b.Tags = map[string]string{"gen": "2"}
+		b.Quota = 10
+	})
+	live := liveBucket("data", stack, func(b *model.Bucket) { b.Tags = map[string]string{"gen": "2"}; b.Quota = 10 })
+	idx := map[model.Key]IndexEntry{key("data"): {Address: "bucket.data", Attrs: []string{"quota", "tags"}, Unsettled: []string{"tags"}}}
+	c := onlyChange(t, diffOne(Input{Desired: []Desired{d}, Index: idx, Claims: claims(stack, "data"), Live: map[model.Key]*model.Live{key("data"): live}}))
+	if c.Action != Update || writes(c) != "tags" || !strings.Contains(noteText(c), "unsettled: the last apply failed while writing tags") {
+		t.Fatalf("got %s writes %q notes %s", c.Action, writes(c), noteText(c))
+	}
+	delete(idx, key("data"))
+	idx[key("data")] = IndexEntry{Address: "bucket.data", Attrs: []string{"quota", "tags"}}
+	if c := onlyChange(t, diffOne(Input{Desired: []Desired{d}, Index: idx, Claims: claims(stack, "data"), Live: map[model.Key]*model.Live{key("data"): live}})); c.Action != NoOp {
+		t.Fatalf("settled: got %s", c.Action)
+	}
+}

@@ -183,6 +183,8 @@ type IndexUpdate map[model.Key]*IndexEntry
 type IndexEntry struct {
 	Address string
 	Attrs   []string
+	// Unsettled are attributes whose last write failed part way: they are written again.
+	Unsettled []string
 }
 
 // Summary counts changes as Terraform's "Plan:" line does: adopt and release count as a
