@@ -290,7 +290,8 @@ func (t text) Equal(o Value) bool { x, ok := o.(text); return ok && x == t }
 func (t text) Text() string       { return string(t) }
 func (t text) JSON() any          { return string(t) }
 
-// Time is a point in time (a service account's expiry), compared to the second.
+// Time is a point in time (a service account's expiry), compared to the second; the zero Time
+// means never.
 type Time time.Time
 
 // Equal compares two times to the second.
@@ -299,14 +300,77 @@ func (t Time) Equal(o Value) bool {
 	return ok && time.Time(t).Truncate(time.Second).Equal(time.Time(x).Truncate(time.Second))
 }
 
-// Text renders the time in RFC 3339, UTC, quoted.
-func (t Time) Text() string { return strconv.Quote(t.String()) }
+// Text renders the time in RFC 3339, UTC, quoted; "never" for the zero Time.
+func (t Time) Text() string {
+	if time.Time(t).IsZero() {
+		return `"never"`
+	}
+	return strconv.Quote(t.String())
+}
 
-// JSON is the time in RFC 3339, UTC.
-func (t Time) JSON() any { return t.String() }
+// JSON is the time in RFC 3339, UTC, or null for never.
+func (t Time) JSON() any {
+	if time.Time(t).IsZero() {
+		return nil
+	}
+	return t.String()
+}
 
 // String renders the time in RFC 3339, UTC.
 func (t Time) String() string { return time.Time(t).UTC().Format(time.RFC3339) }
+
+// PolicyDoc is an IAM policy document (a canned policy's, or a service account's inline
+// policy), compared as a set of grants like bucket policies.
+type PolicyDoc struct{ Doc policy.Document }
+
+// Equal compares the two documents' grant sets.
+func (p PolicyDoc) Equal(o Value) bool {
+	x, ok := o.(PolicyDoc)
+	return ok && policy.Equal(p.Doc, x.Doc)
+}
+
+// Text renders the number of statements: (1 statement), (3 statements).
+func (p PolicyDoc) Text() string {
+	if n := len(p.Doc.Statements); n != 1 {
+		return fmt.Sprintf("(%d statements)", n)
+	}
+	return "(1 statement)"
+}
+
+// JSON is the document.
+func (p PolicyDoc) JSON() any {
+	if p.Doc.IsEmpty() {
+		return nil
+	}
+	return json.RawMessage(p.Doc.JSON())
+}
+
+// Elements returns the document's grants.
+func (p PolicyDoc) Elements() []Element {
+	var out []Element
+	for _, g := range p.Doc.Grants() {
+		s := g.String()
+		out = append(out, Element{Key: s, Value: text(s)})
+	}
+	return out
+}
+
+// KeyedElements is false: a grant is its own key.
+func (PolicyDoc) KeyedElements() bool { return false }
+
+// ImpliedPolicy is the inline policy of a service account that has none: it acts with its
+// user's rights. (The server reports the user's policies as the account's then; they are
+// never compared.)
+type ImpliedPolicy struct{}
+
+// Equal is true for another ImpliedPolicy.
+func (ImpliedPolicy) Equal(o Value) bool { _, ok := o.(ImpliedPolicy); return ok }
+
+// Text is (implied).
+func (ImpliedPolicy) Text() string { return "(implied: the user's rights)" }
+
+// JSON is null.
+func (ImpliedPolicy) JSON() any { return nil }
 
 // Names is a set of names (policies attached to an identity, members of a group).
 type Names []string
@@ -364,10 +428,12 @@ func NewSecret(s string) Secret { return Secret{value: s} }
 // Reveal returns the secret, for the one request that writes or checks it.
 func (s Secret) Reveal() string { return s.value }
 
-// Equal is true when other is a live SecretCheck that found the secret in use.
+// Equal is true when other is a live SecretCheck that found the secret in use, or that could
+// not check it (a disabled identity: the server refuses its key whatever the secret; the
+// kind says so and sets the secret when it enables the identity).
 func (s Secret) Equal(o Value) bool {
 	c, ok := o.(SecretCheck)
-	return ok && c == SecretMatches
+	return ok && (c == SecretMatches || c == SecretUnchecked)
 }
 
 // Text is (sensitive).

@@ -135,6 +135,16 @@ func TestRemoveLeftovers(t *testing.T) {
 	exited := make(chan error, 1)
 	go func() { exited <- sleeper.Wait() }()
 	t.Cleanup(func() { _ = sleeper.Process.Kill() })
+	// Wait until the sleeper runs in the namespace: on a loaded machine, `ip netns exec` may
+	// not have entered it yet when removeLeftovers looks.
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		if out, _ := exec.Command("ip", "netns", "pids", dead+"n1").Output(); len(strings.Fields(string(out))) > 0 {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the sleeper never entered its namespace")
+		}
+	}
 
 	unlock, err := lockNetwork()
 	if err != nil {
