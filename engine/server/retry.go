@@ -80,15 +80,27 @@ func (e *RequestError) Error() string {
 
 func (e *RequestError) Unwrap() error { return e.Err }
 
+// Propagation bounds the extra attempts of a request refused because something it names was
+// written a moment before (a user, group, policy or service account) and has not reached the
+// node that answered; see iam.go for which requests and codes. With these values it waits at
+// most about 3.5 s in all. These attempts do not count against Retry.
+var Propagation = RetryPolicy{Attempts: 8, First: 50 * time.Millisecond, Max: time.Second}
+
 // call runs one request under the retry policy. action and resource say what the request
 // needs permission for. single is true when f makes one request (AttemptTimeout applies).
 func (c *Client) call(ctx context.Context, action, resource string, single bool, f func(ctx context.Context) error) error {
-	p := Retry
+	return c.callWaiting(ctx, action, resource, single, nil, f)
+}
+
+// callWaiting is call that also retries, under Propagation, the errors for which notYet is true.
+func (c *Client) callWaiting(ctx context.Context, action, resource string, single bool, notYet func(error) bool, f func(ctx context.Context) error) error {
+	p, w := Retry, Propagation
 	if ctx.Value(noRetryKey{}) != nil || p.Attempts < 1 {
-		p.Attempts = 1
+		p.Attempts, w.Attempts = 1, 1
 	}
 	start := time.Now()
-	delay := p.First
+	delay, wait := p.First, w.First
+	tries, waits := 1, 1
 	for attempt := 1; ; attempt++ {
 		actx, cancel := ctx, context.CancelFunc(func() {})
 		if single && p.AttemptTimeout > 0 {
@@ -99,20 +111,26 @@ func (c *Client) call(ctx context.Context, action, resource string, single bool,
 		if err == nil {
 			return nil
 		}
-		if attempt >= p.Attempts || !Transient(ctx, err) {
+		var sleep time.Duration
+		switch {
+		case notYet != nil && ctx.Err() == nil && waits < w.Attempts && notYet(err):
+			waits++
+			sleep, wait = wait/2+rand.N(wait/2+1), min(wait*2, w.Max)
+		case tries < p.Attempts && Transient(ctx, err):
+			tries++
+			sleep, delay = delay/2+rand.N(delay/2+1), min(delay*2, p.Max)
+		default:
 			if ctx.Err() != nil && attempt > 1 {
 				err = fmt.Errorf("%w (interrupted while retrying: %v)", ctx.Err(), err)
 			}
 			return &RequestError{Action: action, Resource: resource, Attempts: attempt, Elapsed: time.Since(start), Err: err}
 		}
-		sleep := delay/2 + rand.N(delay/2+1)
 		select {
 		case <-ctx.Done():
 			return &RequestError{Action: action, Resource: resource, Attempts: attempt, Elapsed: time.Since(start),
 				Err: fmt.Errorf("%w (interrupted while retrying: %v)", ctx.Err(), err)}
 		case <-time.After(sleep):
 		}
-		delay = min(delay*2, p.Max)
 	}
 }
 
@@ -147,6 +165,9 @@ func Transient(ctx context.Context, err error) bool {
 	}
 	var ae madmin.ErrorResponse
 	if errors.As(err, &ae) {
+		if refusedAsInternalError(ae) {
+			return false
+		}
 		// madmin-go puts the HTTP status line in Code when the body is not an error document.
 		return transientCodes[ae.Code] || strings.HasPrefix(ae.Code, "5") || strings.HasPrefix(ae.Code, "429") || strings.HasPrefix(ae.Code, "408")
 	}
