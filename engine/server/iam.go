@@ -27,8 +27,8 @@ import (
 // and is built by the server from storage rather than from its cache (a read per identity on
 // the server side). The listing requests below carry no secrets at all, and their answers are
 // encrypted with the caller's secret key. Cost of a full read (ReadIAM): 1 request for users,
-// 1 for policies, 1 + one per group for groups, and 1 + min(accounts, parents + accounts with
-// an inline policy) for service accounts.
+// 1 for policies, 1 + one per group (+ 1 when a group is disabled) for groups, and
+// 1 + min(accounts, parents + accounts with an inline policy) for service accounts.
 //
 // # Writing
 //
@@ -151,8 +151,9 @@ type User struct {
 	Groups    []string // sorted
 }
 
-// Policy is a canned policy. Document is the server's JSON text, compacted; the server
-// normalises what it stores (arrays, order of keys), so compare documents semantically. The
+// Policy is a canned policy. Document is the server's JSON text, compacted. The server
+// normalises what it stores (arrays, order of keys) and lists a statement's actions in no fixed
+// order from one read to the next, so compare documents semantically, arrays as sets. The
 // server's built-in policies (readonly, readwrite, writeonly, diagnostics, consoleAdmin) are
 // listed too.
 type Policy struct {
@@ -266,7 +267,9 @@ func (c *Client) ReadPolicies(ctx context.Context) (map[string]Policy, error) {
 }
 
 // ReadGroups reads every group: one request for the names (ListGroups), then one per group
-// (GetGroupDescription), Parallelism at a time. Nothing cheaper gives a group's status: the
+// (GetGroupDescription), Parallelism at a time, and one more (policy-entities) when a group is
+// disabled: the server's description of a disabled group lists no policies, although they stay
+// attached (and keep a policy from being deleted). Nothing cheaper gives a group's status: the
 // members could be derived from ListUsers and the policies from one policy-entities request,
 // but the status is only in the group's description (or in ExportIAM).
 func (c *Client) ReadGroups(ctx context.Context) (map[string]Group, error) {
@@ -280,7 +283,7 @@ func (c *Client) ReadGroups(ctx context.Context) (map[string]Group, error) {
 	}
 	found := make([]*Group, len(names))
 	err = c.each(ctx, len(names), 0, func(ctx context.Context, i int) error {
-		g, ok, err := c.ReadGroup(ctx, names[i])
+		g, ok, err := c.readGroup(ctx, names[i])
 		if ok {
 			found[i] = &g
 		}
@@ -295,11 +298,55 @@ func (c *Client) ReadGroups(ctx context.Context) (map[string]Group, error) {
 			groups[g.Name] = *g
 		}
 	}
+	if err := c.disabledGroupPolicies(ctx, groups); err != nil {
+		return nil, err
+	}
 	return groups, nil
 }
 
-// ReadGroup reads one group in one request; ok is false when it does not exist.
+// ReadGroup reads one group in one request, two when it is disabled (see ReadGroups); ok is
+// false when it does not exist.
 func (c *Client) ReadGroup(ctx context.Context, name string) (g Group, ok bool, err error) {
+	g, ok, err = c.readGroup(ctx, name)
+	if !ok || err != nil {
+		return g, ok, err
+	}
+	one := map[string]Group{name: g}
+	err = c.disabledGroupPolicies(ctx, one)
+	return one[name], true, err
+}
+
+// disabledGroupPolicies fills in the policies of the disabled groups in one request
+// (policy-entities), which reads the policy mappings themselves.
+func (c *Client) disabledGroupPolicies(ctx context.Context, groups map[string]Group) error {
+	var disabled []string
+	for name, g := range groups {
+		if !g.Enabled {
+			disabled = append(disabled, name)
+		}
+	}
+	if len(disabled) == 0 {
+		return nil
+	}
+	var r madmin.PolicyEntitiesResult
+	err := c.call(ctx, "admin:ListGroups", "", true, func(ctx context.Context) (err error) {
+		r, err = c.admin.GetPolicyEntities(ctx, madmin.PolicyEntitiesQuery{Groups: disabled})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("read the policies of disabled groups: %w", err)
+	}
+	for _, m := range r.GroupMappings {
+		if g, ok := groups[m.Group]; ok {
+			g.Policies = slices.Sorted(slices.Values(m.Policies))
+			groups[m.Group] = g
+		}
+	}
+	return nil
+}
+
+// readGroup is ReadGroup without the policies of a disabled group.
+func (c *Client) readGroup(ctx context.Context, name string) (g Group, ok bool, err error) {
 	var d *madmin.GroupDesc
 	err = c.call(ctx, "admin:GetGroup", name, true, func(ctx context.Context) (err error) {
 		d, err = c.admin.GetGroupDescription(ctx, name)
