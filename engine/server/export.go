@@ -38,7 +38,9 @@ const maxExport = 512 << 20
 //     AccessDenied: fall back to ReadIAM.
 //
 // The result equals ReadIAM's (a test compares the two). The server builds the export from
-// storage rather than from its cache, one read per identity on its side.
+// storage rather than from its cache, one read per identity on its side, and fails on a record
+// it cannot resolve (one left by PutUser over a disabled service account): fall back to ReadIAM
+// on any error.
 func (c *Client) ReadIAMExport(ctx context.Context) (IAM, error) {
 	if !c.target.Secure && !allowPlainExport {
 		return IAM{}, ErrExportNeedsTLS

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -32,9 +33,13 @@ type countingProxy struct {
 	mu     sync.Mutex
 	counts map[string]int
 	// inject, when set, may answer a request instead of the server: a status other than 0 and
-	// a body (JSON for the admin API, XML for S3).
+	// a body (JSON for the admin API, XML for S3), or loseAnswer.
 	inject func(r *http.Request) (status int, body string)
 }
+
+// loseAnswer, as the status of an injected answer, passes the request to the server and closes
+// the client's connection without its answer.
+const loseAnswer = -1
 
 func newCountingProxy(t testing.TB, endpoint string) *countingProxy {
 	t.Helper()
@@ -58,7 +63,13 @@ func (p *countingProxy) serve(w http.ResponseWriter, r *http.Request) {
 	inject := p.inject
 	p.mu.Unlock()
 	if inject != nil {
-		if status, body := inject(r); status != 0 {
+		switch status, body := inject(r); status {
+		case 0:
+		case loseAnswer:
+			p.proxy.ServeHTTP(httptest.NewRecorder(), r) // the server does the work; the answer is dropped
+			hangUp(w)
+			return
+		default:
 			w.WriteHeader(status)
 			fmt.Fprint(w, body)
 			return
@@ -319,6 +330,48 @@ func TestIAMRoundTrip(t *testing.T) {
 	}
 }
 
+// PutUser overwrites an existing user silently (keeping its policies and groups, see
+// TestIAMRoundTrip), and turns a disabled service account with that access key into a user; an
+// enabled service account's key is refused. The conversion leaves the service account's stored
+// record behind, and ExportIAM fails on that server from then on: a server of its own.
+func TestPutUserOverServiceAccounts(t *testing.T) {
+	ctx := context.Background()
+	c := newClient(t, miniotest.Start(t).Endpoint)
+	*server.AllowPlainExport = true
+	t.Cleanup(func() { *server.AllowPlainExport = false })
+	must(t, c.PutUser(ctx, "po-user", "po-user-secret", true))
+	must(t, c.AddServiceAccount(ctx, server.NewServiceAccount{AccessKey: "po-sa-on", SecretKey: "po-sa-secret", Parent: "po-user"}))
+	must(t, c.AddServiceAccount(ctx, server.NewServiceAccount{AccessKey: "po-sa-off", SecretKey: "po-sa-secret", Parent: "po-user", Disabled: true}))
+	if _, err := c.ReadIAMExport(ctx); err != nil {
+		t.Fatalf("ReadIAMExport before: %v", err)
+	}
+	if err := c.PutUser(ctx, "po-sa-on", "po-new-secret", true); err == nil {
+		t.Errorf("PutUser over an enabled service account succeeded")
+	} else {
+		t.Logf("PutUser over an enabled service account: %s: %v", server.Code(err), err)
+	}
+	must(t, c.PutUser(ctx, "po-sa-off", "po-new-secret", true))
+	users, err := c.ReadUsers(ctx)
+	must(t, err)
+	if _, ok := users["po-sa-off"]; !ok {
+		t.Errorf("the disabled service account's key is not a user after PutUser")
+	}
+	sas, err := c.ReadServiceAccounts(ctx, nil)
+	must(t, err)
+	t.Logf("service accounts after the conversion: %v", slices.Sorted(maps.Keys(sas)))
+	_, err = c.ReadIAMExport(ctx)
+	t.Logf("ReadIAMExport after the conversion: %v", err)
+	if err == nil {
+		t.Errorf("ReadIAMExport works after the conversion: the server was fixed, update the doc of PutUser")
+	}
+	must(t, c.DeleteUser(ctx, "po-sa-off"))
+	_, err = c.ReadIAMExport(ctx)
+	t.Logf("ReadIAMExport after deleting the user: %v", err)
+	must(t, c.DeleteUser(ctx, "po-user"))
+	_, err = c.ReadIAMExport(ctx)
+	t.Logf("ReadIAMExport after deleting the parent: %v", err)
+}
+
 // The server refuses to delete a policy attached to a user or a group, and a group with members.
 func TestIAMDeletionsRefused(t *testing.T) {
 	ctx := context.Background()
@@ -454,6 +507,29 @@ func TestIAMNotYetIsRetried(t *testing.T) {
 	must(t, c.DeleteGroup(ctx, "ny-group"))
 	must(t, c.DeleteUser(ctx, "ny-user"))
 	must(t, c.DeletePolicy(ctx, "ny-policy"))
+}
+
+// A service account created by an attempt whose answer was lost is recognised by the retry.
+func TestAddServiceAccountLostAnswer(t *testing.T) {
+	fastRetries(t, 3)
+	ctx := context.Background()
+	p := newCountingProxy(t, minioServer.Get(t).Endpoint)
+	c := p.client(t)
+	must(t, c.PutUser(ctx, "la-user", "la-user-secret", true))
+	must(t, c.PutUser(ctx, "la-other", "la-other-secret", true))
+	p.setInject(once(adminOp("add-service-account"), loseAnswer, ""))
+	p.take()
+	must(t, c.AddServiceAccount(ctx, server.NewServiceAccount{AccessKey: "la-sa", SecretKey: "la-sa-secret", Parent: "la-user"}))
+	if n := p.take(); n["add-service-account"] != 2 {
+		t.Errorf("requests: %v, want two add-service-account", n)
+	}
+	// Someone else's account with that key is still refused.
+	err := c.AddServiceAccount(ctx, server.NewServiceAccount{AccessKey: "la-sa", SecretKey: "la-sa-secret", Parent: "la-other"})
+	if !server.IsAccessKeyTaken(err) {
+		t.Errorf("adding a taken key for another parent: %v", err)
+	}
+	must(t, c.DeleteUser(ctx, "la-user"))
+	must(t, c.DeleteUser(ctx, "la-other"))
 }
 
 // CheckSecret classifies the answer to a request signed with a declared key pair, for users

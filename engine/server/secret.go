@@ -35,6 +35,7 @@ const (
 	SecretKeyDisabled
 )
 
+// String names the state for messages.
 func (s SecretState) String() string {
 	switch s {
 	case SecretMatches:
@@ -152,5 +153,8 @@ type scrubbed struct {
 	leaf error
 }
 
+// Error returns the scrubbed message.
 func (e *scrubbed) Error() string { return e.msg }
+
+// Unwrap returns what scrub kept of the original error.
 func (e *scrubbed) Unwrap() error { return e.leaf }
