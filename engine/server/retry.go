@@ -121,21 +121,32 @@ func (e *RequestError) Error() string {
 
 func (e *RequestError) Unwrap() error { return e.Err }
 
+// Propagation bounds the extra attempts of a request refused because something it names was
+// written a moment before (a user, group, policy or service account) and has not reached the
+// node that answered; see iam.go for which requests and codes. With these values it waits at
+// most about 3.5 s in all. These attempts do not count against Retry.
+var Propagation = RetryPolicy{Attempts: 8, First: 50 * time.Millisecond, Max: time.Second}
+
 // call runs one request under the retry policy. action and resource say what the request
 // needs permission for. single is true when f makes one request: then AttemptTimeout bounds
 // each attempt and Budget the whole sequence.
 func (c *Client) call(ctx context.Context, action, resource string, single bool, f func(ctx context.Context) error) error {
-	p := Retry
+	return c.callWaiting(ctx, action, resource, single, nil, f)
+}
+
+// callWaiting is call that also retries, under Propagation, the errors for which notYet is true.
+func (c *Client) callWaiting(ctx context.Context, action, resource string, single bool, notYet func(error) bool, f func(ctx context.Context) error) error {
+	p, w := Retry, Propagation
 	if ctx.Value(noRetryKey{}) != nil || p.Attempts < 1 {
-		p.Attempts = 1
+		p.Attempts, w.Attempts = 1, 1
 	}
 	start := time.Now()
 	var deadline time.Time // end of the budget; zero: none
 	if single && p.Budget > 0 {
 		deadline = start.Add(p.Budget)
 	}
-	delay := p.First
-	timeouts := 0
+	delay, wait := p.First, w.First
+	tries, waits, timeouts := 1, 1, 0
 	for attempt := 1; ; attempt++ {
 		actx, cancel := ctx, context.CancelFunc(func() {})
 		if single && p.AttemptTimeout > 0 {
@@ -155,10 +166,19 @@ func (c *Client) call(ctx context.Context, action, resource string, single bool,
 			err = noAnswer
 			timeouts++
 		}
-		sleep := delay/2 + rand.N(delay/2+1)
-		giveUp := attempt >= p.Attempts || !Transient(ctx, err) ||
-			(p.Timeouts > 0 && timeouts >= p.Timeouts) ||
-			(!deadline.IsZero() && time.Now().Add(sleep).After(deadline))
+		var sleep time.Duration
+		giveUp := false
+		switch {
+		case notYet != nil && ctx.Err() == nil && waits < w.Attempts && notYet(err):
+			waits++
+			sleep, wait = wait/2+rand.N(wait/2+1), min(wait*2, w.Max)
+		case tries < p.Attempts && Transient(ctx, err) && (p.Timeouts == 0 || timeouts < p.Timeouts):
+			tries++
+			sleep, delay = delay/2+rand.N(delay/2+1), min(delay*2, p.Max)
+			giveUp = !deadline.IsZero() && time.Now().Add(sleep).After(deadline)
+		default:
+			giveUp = true
+		}
 		if giveUp {
 			if ctx.Err() != nil && attempt > 1 {
 				err = fmt.Errorf("%w (interrupted while retrying: %v)", ctx.Err(), err)
@@ -171,7 +191,6 @@ func (c *Client) call(ctx context.Context, action, resource string, single bool,
 				Err: fmt.Errorf("%w (interrupted while retrying: %v)", ctx.Err(), err)}
 		case <-time.After(sleep):
 		}
-		delay = min(delay*2, p.Max)
 	}
 }
 
@@ -256,6 +275,9 @@ func Transient(ctx context.Context, err error) bool {
 	}
 	var ae madmin.ErrorResponse
 	if errors.As(err, &ae) {
+		if refusedAsInternalError(ae) {
+			return false
+		}
 		// madmin-go puts the HTTP status line in Code when the body is not an error document.
 		return transientCodes[ae.Code] || strings.HasPrefix(ae.Code, "5") || strings.HasPrefix(ae.Code, "429") || strings.HasPrefix(ae.Code, "408")
 	}
