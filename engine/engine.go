@@ -125,10 +125,20 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 		dep.desired = append(dep.desired, plan.Desired{Address: b.Address, Resource: b.State.Resource(),
 			ForceDestroy: b.ForceDestroy, Range: sourceRange(cfg.Dir, b.DeclRange)})
 	}
+	for name, ds := range desiredIAM(cfg) {
+		dep, ok := byName[name]
+		if !ok {
+			return nil, fmt.Errorf("%s: unknown minio %q", ds[0].Address, name)
+		}
+		dep.desired = append(dep.desired, ds...)
+	}
 	for _, r := range cfg.Removed {
 		if dep, ok := byName[r.Deployment]; ok {
-			dep.removed[model.Key{Kind: model.KindBucket, ID: r.Bucket}] = plan.Removed{ForceDestroy: r.ForceDestroy, Keep: r.Keep,
-				Range: sourceRange(cfg.Dir, r.DeclRange)}
+			key := model.Key{Kind: model.Kind(r.Kind), ID: r.Name}
+			if r.Kind == "" {
+				key = model.Key{Kind: model.KindBucket, ID: r.Bucket}
+			}
+			dep.removed[key] = plan.Removed{ForceDestroy: r.ForceDestroy, Keep: r.Keep, Range: sourceRange(cfg.Dir, r.DeclRange)}
 		}
 	}
 	return e, nil

@@ -44,12 +44,14 @@ func (e *Engine) Refresh(ctx context.Context) (*Snapshot, error) {
 	for _, dep := range e.deployments {
 		ds := snap.Deployments[dep.name]
 		g.Go(func() error {
+			shared := kind.NewShared()
 			for _, k := range e.order {
 				rs := reqs[dep.name][k]
 				if len(rs) == 0 {
 					continue
 				}
 				env := e.env(dep)
+				env.Shared = shared
 				env.Progress = func() { e.progress("refresh", int(done.Add(1)), total) }
 				live, err := e.kinds[k].Read(gctx, env, rs)
 				if err != nil {

@@ -66,6 +66,9 @@ type Env struct {
 	Parallelism int
 	// Progress, when set, is called once per resource read.
 	Progress func()
+	// Shared holds what the kinds of one refresh of this server read once for all of them
+	// (the IAM lists); nil starts an empty one.
+	Shared *Shared
 	// Read is set by Read to say how it read (e.g. "export", "attributes"), for the plan;
 	// ReadNote, when the kind had to read in a slower way than it could, says why.
 	Read, ReadNote string
@@ -94,7 +97,7 @@ func (e *Env) done() {
 
 // All returns the kinds bucketform manages, in apply order.
 func All() []Kind {
-	return []Kind{Bucket{}}
+	return []Kind{Bucket{}, Policy{}, User{}, Group{}, ServiceAccount{}}
 }
 
 // Schemas returns the schemas of kinds, by kind.

@@ -79,11 +79,14 @@ type differ struct {
 	plan     *Plan
 	index    IndexUpdate
 	declared map[model.Key]bool
+	desired  map[model.Key]*model.Resource
 }
 
 func (d *differ) run() {
+	d.desired = map[model.Key]*model.Resource{}
 	for _, want := range d.in.Desired {
 		d.declared[want.Resource.Key()] = true
+		d.desired[want.Resource.Key()] = want.Resource
 	}
 	for _, want := range d.in.Desired {
 		if !MatchTargets(d.in.Targets, want.Address) {
@@ -182,6 +185,7 @@ func (d *differ) deleteEnv() DeleteEnv {
 			return owner == d.in.Stack
 		},
 		Declared: func(k model.Key) bool { return d.declared[k] },
+		Desired:  func(k model.Key) *model.Resource { return d.desired[k] },
 	}
 }
 

@@ -30,8 +30,9 @@ type Schema struct {
 type DeleteEnv struct {
 	// Owned reports whether the stack owns a resource.
 	Owned func(model.Key) bool
-	// Declared reports whether the configuration declares a resource.
+	// Declared reports whether the configuration declares a resource; Desired returns it.
 	Declared func(model.Key) bool
+	Desired  func(model.Key) *model.Resource
 }
 
 // AttrSchema describes one attribute of a kind.

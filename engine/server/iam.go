@@ -276,6 +276,38 @@ func (c *Client) ReadPolicies(ctx context.Context) (map[string]Policy, error) {
 	return policies, nil
 }
 
+// PolicyExists reports, in one request (InfoCannedPolicy), whether a canned policy has the
+// name: AddCannedPolicy would overwrite it, so a create asks first.
+func (c *Client) PolicyExists(ctx context.Context, name string) (bool, error) {
+	err := c.call(ctx, "admin:GetPolicy", name, true, func(ctx context.Context) error {
+		_, err := c.admin.InfoCannedPolicy(ctx, name)
+		return err
+	})
+	switch {
+	case err == nil:
+		return true, nil
+	case IsNoSuchPolicy(err):
+		return false, nil
+	}
+	return false, fmt.Errorf("read policy %s: %w", name, err)
+}
+
+// UserExists reports, in one request (GetUserInfo), whether an access key is a user's: AddUser
+// would overwrite it, so a create asks first.
+func (c *Client) UserExists(ctx context.Context, accessKey string) (bool, error) {
+	err := c.call(ctx, "admin:GetUser", accessKey, true, func(ctx context.Context) error {
+		_, err := c.admin.GetUserInfo(ctx, accessKey)
+		return err
+	})
+	switch {
+	case err == nil:
+		return true, nil
+	case IsNoSuchUser(err):
+		return false, nil
+	}
+	return false, fmt.Errorf("read user %s: %w", accessKey, err)
+}
+
 // ReadGroups reads every group: one request for the names (ListGroups), then one per group
 // (GetGroupDescription), Parallelism at a time, and one more (policy-entities) when a group is
 // disabled: the server's description of a disabled group lists no policies, although they stay

@@ -1,0 +1,160 @@
+package kind
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/config/policy"
+	"github.com/bucketform/bucketform/engine/plan"
+	"github.com/bucketform/bucketform/engine/server"
+)
+
+// This file holds what the four IAM kinds (policy, user, group, service_account) share: the
+// server's IAM read once per refresh, whatever kinds need it, and their common rules.
+//
+// Reads cost, per refresh of a server: users 1 request (ListUsers), policies 1
+// (ListCannedPolicies), groups 1 + 1 per group, service accounts 1 per declared or owned one
+// (InfoServiceAccount; the user kind also lists the accounts of a user it may delete), and one
+// signed request per declared secret to check it (server.CheckSecret). Nothing reads a secret:
+// the server never returns one.
+
+// Shared is what the kinds of one refresh of one server share: the IAM lists, read once.
+type Shared struct {
+	mu       sync.Mutex
+	users    *result[map[string]server.User]
+	policies *result[map[string]server.Policy]
+	groups   *result[map[string]server.Group]
+}
+
+type result[T any] struct {
+	once sync.Once
+	v    T
+	err  error
+}
+
+func (r *result[T]) get(f func() (T, error)) (T, error) {
+	r.once.Do(func() { r.v, r.err = f() })
+	return r.v, r.err
+}
+
+// NewShared returns an empty cache for one refresh of one server.
+func NewShared() *Shared {
+	return &Shared{users: &result[map[string]server.User]{}, policies: &result[map[string]server.Policy]{}, groups: &result[map[string]server.Group]{}}
+}
+
+func (e *Env) shared() *Shared {
+	if e.Shared == nil {
+		e.Shared = NewShared()
+	}
+	return e.Shared
+}
+
+// users returns every user of the server, read once.
+func (e *Env) users(ctx context.Context) (map[string]server.User, error) {
+	return e.shared().users.get(func() (map[string]server.User, error) { return e.Client.ReadUsers(ctx) })
+}
+
+// policies returns every canned policy of the server, read once.
+func (e *Env) policies(ctx context.Context) (map[string]server.Policy, error) {
+	return e.shared().policies.get(func() (map[string]server.Policy, error) { return e.Client.ReadPolicies(ctx) })
+}
+
+// groups returns every group of the server, read once.
+func (e *Env) groups(ctx context.Context) (map[string]server.Group, error) {
+	return e.shared().groups.get(func() (map[string]server.Group, error) { return e.Client.ReadGroups(ctx) })
+}
+
+// checkSecret checks a declared secret against the server with one signed request; a disabled
+// identity's cannot be checked.
+func checkSecret(ctx context.Context, env *Env, accessKey string, want *model.Resource, enabled bool) (model.SecretCheck, error) {
+	s, ok := want.Get("secret_key").(model.Secret)
+	if !ok || !enabled {
+		return model.SecretUnchecked, nil
+	}
+	state, err := env.Client.CheckSecret(ctx, accessKey, s.Reveal())
+	if err != nil {
+		return model.SecretUnchecked, fmt.Errorf("check the secret of %s: %w", accessKey, err)
+	}
+	switch state {
+	case server.SecretMatches:
+		return model.SecretMatches, nil
+	case server.SecretDiffers:
+		return model.SecretDiffers, nil
+	}
+	return model.SecretUnchecked, nil
+}
+
+// secretNote is the note of a declared secret that could not be checked (a disabled identity).
+func secretNote(noun string, want *model.Resource, live *model.Live) []plan.Finding {
+	if !want.Has("secret_key") || live.State.Get("secret_key") != model.SecretUnchecked {
+		return nil
+	}
+	text := "the " + noun + " is disabled, and the server refuses a disabled identity's key whatever the secret, so its secret_key cannot be checked"
+	if enabled, ok := want.Get("enabled").(model.Bool); ok && bool(enabled) {
+		text += "; apply sets it when it enables the " + noun
+	}
+	return []plan.Finding{{Code: "secret-unchecked", Text: text}}
+}
+
+// names returns a Names value's names.
+func names(v model.Value) []string {
+	n, _ := v.(model.Names)
+	return []string(n)
+}
+
+// added and removed: what to attach and detach to go from have to want.
+func diffNames(have, want []string) (add, remove []string) {
+	for _, n := range want {
+		if !slices.Contains(have, n) {
+			add = append(add, n)
+		}
+	}
+	for _, n := range have {
+		if !slices.Contains(want, n) {
+			remove = append(remove, n)
+		}
+	}
+	return add, remove
+}
+
+// changed returns the change of attribute a, or nil when c does not write it.
+func changed(c *plan.Change, a string) *plan.AttrChange {
+	for _, ac := range c.Changed() {
+		if ac.Attr == a {
+			return &ac
+		}
+	}
+	return nil
+}
+
+// documentOf returns a policy document value's JSON text, "" for none or implied.
+func documentOf(v model.Value) []byte {
+	if p, ok := v.(model.PolicyDoc); ok && !p.Doc.IsEmpty() {
+		return []byte(p.Doc.JSON())
+	}
+	return nil
+}
+
+// parseDocument parses a policy document the server returned.
+func parseDocument(what string, text []byte) (model.Value, error) {
+	doc, err := policy.ParseIdentity(string(text))
+	if err != nil {
+		return nil, fmt.Errorf("the server's %s cannot be parsed (%w): replace it by declaring it", what, err)
+	}
+	return model.PolicyDoc{Doc: doc}, nil
+}
+
+// notOwned lists the dependents the stack does not own; blocked lists those it declares in a
+// way that keeps them depending (a user still attached to a policy being deleted).
+func foreignDependents(live *model.Live, env plan.DeleteEnv) []string {
+	var out []string
+	for _, d := range live.Dependents {
+		if !env.Owned(d) {
+			out = append(out, string(d.Kind)+" "+d.ID)
+		}
+	}
+	return out
+}

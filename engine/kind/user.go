@@ -1,0 +1,201 @@
+package kind
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/engine/plan"
+	"github.com/bucketform/bucketform/engine/server"
+)
+
+// User is the kind of IAM users: an access key, a secret (an input, checked with one signed
+// request, never read), a status and attached policies. The server's AddUser overwrites an
+// existing user without a word, so a create first checks that the access key is free.
+type User struct{}
+
+var userSchema = &plan.Schema{
+	Kind:   model.KindUser,
+	IDName: "access_key",
+	Order:  2,
+	Attrs: []plan.AttrSchema{
+		{Name: "secret_key", Sensitive: true},
+		{Name: "enabled", Reset: model.Bool(true)},
+		{Name: "policies", Reset: model.Names{}},
+	},
+	Check: func(want *model.Resource, live *model.Live) []plan.Finding {
+		return secretNote("user", want, live)
+	},
+	DeleteBlocked: func(id string, live *model.Live, force, declared bool, env plan.DeleteEnv) *plan.Finding {
+		var keep []string
+		for _, d := range live.Dependents {
+			if !env.Owned(d) || env.Declared(d) {
+				keep = append(keep, d.ID)
+			}
+		}
+		if len(keep) == 0 {
+			return nil
+		}
+		return &plan.Finding{Code: "user-has-service-accounts", Refuse: true, Text: fmt.Sprintf(
+			"user %q has service accounts this stack does not own or still declares (%s); deleting a user deletes its access keys, so bucketform does not: delete or move them first, or keep declaring the user",
+			id, strings.Join(keep, ", "))}
+	},
+}
+
+// Schema describes users to the plan.
+func (User) Schema() *plan.Schema { return userSchema }
+
+// Read reads every user in one request, checks each declared secret with one signed request,
+// and lists the service accounts of the users the plan may delete (one listing).
+func (User) Read(ctx context.Context, env *Env, reqs []Request) (map[string]*model.Live, error) {
+	all, err := env.users(ctx)
+	if err != nil {
+		return nil, server.Explain(err)
+	}
+	env.Read = "list"
+	out := map[string]*model.Live{}
+	var mu sync.Mutex
+	var deletable []string
+	for _, req := range reqs {
+		live := &model.Live{State: model.NewResource(model.KindUser, req.ID)}
+		out[req.ID] = live
+		u, ok := all[req.ID]
+		if !ok {
+			continue
+		}
+		live.Exists = true
+		live.State.Set("enabled", model.Bool(u.Enabled))
+		live.State.Set("policies", model.NewNames(u.Policies...))
+		if req.Deletable {
+			deletable = append(deletable, req.ID)
+		}
+	}
+	if len(deletable) > 0 {
+		accounts, err := env.Client.ReadServiceAccounts(ctx, deletable)
+		if err != nil {
+			return nil, server.Explain(err)
+		}
+		for key, sa := range accounts {
+			if live := out[sa.Parent]; live != nil {
+				live.Dependents = append(live.Dependents, model.Key{Kind: model.KindServiceAccount, ID: key})
+			}
+		}
+	}
+	err = env.Each(ctx, len(reqs), func(ctx context.Context, i int) error {
+		req := reqs[i]
+		mu.Lock()
+		live := out[req.ID]
+		mu.Unlock()
+		if live.Exists && req.Want.Has("secret_key") {
+			enabled, _ := live.State.Get("enabled").(model.Bool)
+			check, err := checkSecret(ctx, env, req.ID, req.Want, bool(enabled))
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			live.State.Set("secret_key", check)
+			mu.Unlock()
+		}
+		env.done()
+		return nil
+	})
+	return out, err
+}
+
+// Create checks that the access key is no user's (AddUser would overwrite it), creates the
+// user with its secret and status, and attaches its policies.
+func (User) Create(ctx context.Context, env *Env, c *plan.Change) (bool, error) {
+	exists, err := env.Client.UserExists(ctx, c.ID)
+	if err != nil {
+		return false, server.Explain(err)
+	}
+	if exists {
+		return false, ErrExists
+	}
+	// A service account's key is not free either: AddUser would turn the account into a user.
+	if _, isAccount, err := env.Client.ReadServiceAccount(ctx, c.ID); err != nil && !server.IsNoSuchServiceAccount(err) {
+		return false, server.Explain(err)
+	} else if isAccount {
+		return false, fmt.Errorf("create user %s: the access key is a service account's; choose another access key", c.ID)
+	}
+	secret, _ := c.After.Get("secret_key").(model.Secret)
+	enabled := true
+	if v, ok := c.After.Get("enabled").(model.Bool); ok {
+		enabled = bool(v)
+	}
+	if err := env.Client.PutUser(ctx, c.ID, secret.Reveal(), true); err != nil {
+		return false, fmt.Errorf("create user %s: %w", c.ID, server.Explain(err))
+	}
+	if p := names(c.After.Get("policies")); len(p) > 0 {
+		if err := env.Client.AttachUserPolicies(ctx, c.ID, p...); err != nil {
+			return true, fmt.Errorf("attach policies to user %s: %w", c.ID, server.Explain(err))
+		}
+	}
+	if !enabled {
+		// Disabled last: the server refuses to attach policies to a disabled user.
+		if err := env.Client.SetUserEnabled(ctx, c.ID, false); err != nil {
+			return true, fmt.Errorf("disable user %s: %w", c.ID, server.Explain(err))
+		}
+	}
+	return true, nil
+}
+
+// Update writes the changes in the order the server accepts them: enable first (a disabled
+// user's policies cannot change, and its secret could not be checked: it is set now), then the
+// secret and the policies, disable last.
+func (User) Update(ctx context.Context, env *Env, c *plan.Change, live *model.Live) error {
+	liveEnabled, _ := live.State.Get("enabled").(model.Bool)
+	enabled := bool(liveEnabled)
+	if ac := changed(c, "enabled"); ac != nil {
+		enabled = bool(ac.After.(model.Bool))
+	}
+	if enabled && !bool(liveEnabled) {
+		if err := env.Client.SetUserEnabled(ctx, c.ID, true); err != nil {
+			return fmt.Errorf("enable user %s: %w", c.ID, server.Explain(err))
+		}
+	}
+	secret, declared := c.After.Get("secret_key").(model.Secret)
+	setSecret := changed(c, "secret_key") != nil ||
+		(declared && enabled && !bool(liveEnabled) && live.State.Get("secret_key") == model.SecretUnchecked)
+	if setSecret {
+		if err := env.Client.PutUser(ctx, c.ID, secret.Reveal(), true); err != nil {
+			return fmt.Errorf("set the secret of user %s: %w", c.ID, server.Explain(err))
+		}
+	}
+	if ac := changed(c, "policies"); ac != nil {
+		add, remove := diffNames(names(ac.Before), names(ac.After))
+		if len(add) > 0 {
+			if err := env.Client.AttachUserPolicies(ctx, c.ID, add...); err != nil {
+				return fmt.Errorf("attach policies to user %s: %w", c.ID, server.Explain(err))
+			}
+		}
+		if len(remove) > 0 {
+			if err := env.Client.DetachUserPolicies(ctx, c.ID, remove...); err != nil {
+				return fmt.Errorf("detach policies from user %s: %w", c.ID, server.Explain(err))
+			}
+		}
+	}
+	if !enabled && bool(liveEnabled) {
+		if err := env.Client.SetUserEnabled(ctx, c.ID, false); err != nil {
+			return fmt.Errorf("disable user %s: %w", c.ID, server.Explain(err))
+		}
+	}
+	return nil
+}
+
+// Mark does nothing: users have no ownership mark.
+func (User) Mark(context.Context, *Env, *plan.Change, *model.Live) error { return nil }
+
+// Unmark does nothing.
+func (User) Unmark(context.Context, *Env, *plan.Change, *model.Live) error { return nil }
+
+// Delete deletes the user (and with it its service accounts, which the plan checked are the
+// stack's and no longer declared).
+func (User) Delete(ctx context.Context, env *Env, c *plan.Change, _ *model.Live) error {
+	if err := env.Client.DeleteUser(ctx, c.ID); err != nil {
+		return fmt.Errorf("delete user %s: %w", c.ID, server.Explain(err))
+	}
+	return nil
+}
