@@ -47,8 +47,8 @@ func runOutputCheck(u *ui, cfg *config.Config, signer *presign.Signer) int {
 		fmt.Fprintf(u.stderr, "%s %s: %s\n", mark, res.Address, res.Message)
 	}
 	if failed > 0 {
-		u.errorf("%d of %d presigned URLs do not reach MinIO unaltered", failed, len(results))
-		u.hint("a presigned URL only works at the exact host it was signed for, and only when the request reaches MinIO with that Host header and path; see the README, section Presigned URLs for the public host")
+		u.errorf("%d of %d presigned URLs would not work", failed, len(results))
+		u.hint("a presigned URL only works at the exact host it was signed for, when the request reaches MinIO with that Host header and path, and when its signer may do what it does; see docs/presign.md")
 		return exitError
 	}
 	return exitOK

@@ -26,8 +26,13 @@ func runValidate(u *ui, args []string) int {
 	} else {
 		u.diagnostics(cfg.Files, diags)
 		if !diags.HasErrors() {
-			fmt.Fprintf(u.stdout, "Success! The configuration is valid (%d buckets, %d presigned URLs, %d outputs).\n",
-				len(cfg.Buckets), len(cfg.Presigns), len(cfg.Outputs))
+			identities := ""
+			if n := len(cfg.Policies) + len(cfg.Users) + len(cfg.Groups) + len(cfg.ServiceAccounts); n > 0 {
+				identities = fmt.Sprintf(", %d policies, %d users, %d groups, %d service accounts",
+					len(cfg.Policies), len(cfg.Users), len(cfg.Groups), len(cfg.ServiceAccounts))
+			}
+			fmt.Fprintf(u.stdout, "Success! The configuration is valid (%d buckets%s, %d presigned URLs, %d outputs).\n",
+				len(cfg.Buckets), identities, len(cfg.Presigns), len(cfg.Outputs))
 		}
 	}
 	if diags.HasErrors() {

@@ -40,6 +40,7 @@ const maxSkew = time.Minute
 // followed: a client that uploads with PUT does not follow them either.
 func (s *Signer) Check(ctx context.Context, httpClient *http.Client, req config.PresignRequest) CheckResult {
 	res := CheckResult{Address: req.Presign.Address, Endpoint: URLOf(req)}
+	method := req.Presign.Method
 	probe := *req.Presign
 	probe.Method, probe.Expires = "HEAD", time.Minute
 	probe.KeyPrefix, probe.MaxSize, probe.ContentType = "", 0, ""
@@ -87,6 +88,10 @@ func (s *Signer) Check(ctx context.Context, httpClient *http.Client, req config.
 		res.Message = fmt.Sprintf("reached MinIO through %s; signature accepted", res.Endpoint)
 	case res.Code == "AccessDenied" && abs(skew) > maxSkew:
 		res.Message = fmt.Sprintf("MinIO refused the URL as expired or not yet valid: its clock differs from this machine's by %s. URLs are dated with this machine's clock; synchronise the clocks (NTP)", abs(skew).Round(time.Second))
+	case res.Code == "AccessDenied" && (method == "GET" || method == "HEAD"):
+		// The URL is for reading, and its signer may not read: every client would get 403.
+		res.Message = fmt.Sprintf("reached MinIO through %s and the signature was accepted, but the signing identity may not read %s/%s, so this %s URL gets 403 AccessDenied: "+
+			"grant it s3:GetObject on arn:aws:s3:::%s/%s (a policy grant with access = [\"read\"]), or sign with an identity that may read", res.Endpoint, probe.Bucket, probe.Key, method, probe.Bucket, probe.Key)
 	case res.Code == "AccessDenied":
 		res.OK = true
 		res.Message = fmt.Sprintf("reached MinIO through %s; signature accepted, but the signing identity may not read this key (expected for an upload-only identity)", res.Endpoint)

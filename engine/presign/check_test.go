@@ -134,14 +134,17 @@ func TestCheckWrongRegion(t *testing.T) {
 // for an identity that may not read. A stand-in server answers as MinIO would.
 func TestCheckClockSkew(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		skew time.Duration
-		ok   bool
-		want string
+		name   string
+		method string
+		skew   time.Duration
+		ok     bool
+		want   string
 	}{
-		{"behind", -2 * time.Hour, false, "clock differs from this machine's by"},
-		{"ahead", 30 * time.Minute, false, "synchronise the clocks"},
-		{"in step", 0, true, "may not read"},
+		{"behind", "GET", -2 * time.Hour, false, "clock differs from this machine's by"},
+		{"ahead", "GET", 30 * time.Minute, false, "synchronise the clocks"},
+		// In step: a GET URL whose signer may not read is useless; a PUT URL's signer need not.
+		{"in step, GET", "GET", 0, false, "may not read data/k, so this GET URL gets 403"},
+		{"in step, PUT", "PUT", 0, true, "may not read this key (expected for an upload-only identity)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -153,7 +156,7 @@ func TestCheckClockSkew(t *testing.T) {
 			defer fake.Close()
 			dep := deployment(strings.TrimPrefix(fake.URL, "http://"))
 			res := presign.NewSigner().Check(context.Background(), http.DefaultClient,
-				request(config.Presign{Address: "presign.x", Method: "GET", Key: "k", Expires: time.Hour}, dep, nil))
+				request(config.Presign{Address: "presign.x", Method: tc.method, Bucket: "data", Key: "k", Expires: time.Hour}, dep, nil))
 			if res.OK != tc.ok || !strings.Contains(res.Message, tc.want) {
 				t.Errorf("OK %v, %q; want %v and %q", res.OK, res.Message, tc.ok, tc.want)
 			}

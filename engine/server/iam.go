@@ -76,7 +76,7 @@ import (
 // an identity that manages IAM. ReadIAMExport needs admin:ExportIAM besides.
 var IAMActions = []string{
 	"admin:ListUsers", "admin:GetUser", "admin:CreateUser", "admin:DeleteUser", "admin:EnableUser",
-	"admin:ListUserPolicies", "admin:CreatePolicy", "admin:DeletePolicy", "admin:AttachUserOrGroupPolicy",
+	"admin:ListUserPolicies", "admin:GetPolicy", "admin:CreatePolicy", "admin:DeletePolicy", "admin:AttachUserOrGroupPolicy",
 	"admin:ListGroups", "admin:GetGroup", "admin:AddUserToGroup", "admin:EnableGroup",
 	"admin:ListServiceAccounts", "admin:CreateServiceAccount", "admin:UpdateServiceAccount", "admin:RemoveServiceAccount",
 }
