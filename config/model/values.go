@@ -108,6 +108,9 @@ func (t Tags) Elements() []Element {
 // KeyedElements is true: tags show as key = value.
 func (Tags) KeyedElements() bool { return true }
 
+// ElementsInText is true: Text shows every tag.
+func (Tags) ElementsInText() bool { return true }
+
 // QuoteKey renders a map key as HCL would: bare when it is an identifier, quoted otherwise.
 func QuoteKey(k string) string {
 	for _, r := range k {
@@ -417,6 +420,9 @@ func (n Names) Elements() []Element {
 
 // KeyedElements is false: a name is its own key.
 func (Names) KeyedElements() bool { return false }
+
+// ElementsInText is true: Text shows every name.
+func (Names) ElementsInText() bool { return true }
 
 // Secret is a credential the configuration declares. It holds the secret in memory to check and
 // write it, and never shows it: Text is (sensitive), JSON is null, and fmt prints (sensitive).

@@ -197,8 +197,8 @@ func changeDoc(c Change, s *Schema) ChangeDoc {
 		if a.Changed {
 			cd.ChangedAttributes = append(cd.ChangedAttributes, a.Name)
 			ad.Keyed, ad.Elements = elements(a.Before, a.After)
-			if c.Action == Create && ad.Keyed {
-				ad.Elements = nil // a new map's text shows every entry already
+			if inText, ok := a.After.(interface{ ElementsInText() bool }); c.Action == Create && ok && inText.ElementsInText() {
+				ad.Elements = nil // a new map's or set's text shows every element already
 			}
 		}
 		cd.Attributes = append(cd.Attributes, ad)
