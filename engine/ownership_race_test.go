@@ -271,3 +271,91 @@ func TestBucketMadeByHandDuringApply(t *testing.T) {
 }
 
 func kindErrExists() error { return kind.ErrExists }
+
+// TestStacksRacingForIdentitiesEndWithOneOwnerEach: the server's AddUser and AddCannedPolicy
+// overwrite silently, so without claims two stacks could both "create" one identity. Five
+// stacks declare the same 20 policies and users at once: each ends with exactly one claim, the
+// user's attached policy is its owner's, and every stack that lost a name reports it failed.
+func TestStacksRacingForIdentitiesEndWithOneOwnerEach(t *testing.T) {
+	const n, stacks = 20, 5
+	srv := miniotest.Start(t)
+	ctx := context.Background()
+	src := func(stack string) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "bucketform {\n  stack = %q\n}\nminio \"main\" {\n  endpoint = env(\"MINIO_ENDPOINT\")\n}\n", stack)
+		for i := range n {
+			fmt.Fprintf(&b, "policy \"p%02d\" {\n  name = \"race-p%02d\"\n  document = jsonencode({Version = \"2012-10-17\", Statement = [{Effect = \"Allow\", Action = [\"s3:GetObject\"], Resource = [\"arn:aws:s3:::%s/*\"]}]})\n}\n", i, i, stack)
+			fmt.Fprintf(&b, "user \"u%02d\" {\n  access_key = \"race-u%02d\"\n  secret_key = env(\"RACE_SECRET\")\n  policies = [policy.p%02d]\n}\n", i, i, i)
+		}
+		return b.String()
+	}
+	t.Setenv("RACE_SECRET", "race-secret-0123")
+	engines := make([]*engine.Engine, stacks)
+	for i := range engines {
+		cfg := loadConfigEnv(t, srv, src(fmt.Sprintf("idrace-%d", i)), map[string]string{"RACE_SECRET": "race-secret-0123"})
+		engines[i] = newEngine(t, cfg)
+	}
+	reports := make([]*engine.Report, stacks)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, e := range engines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, reports[i], _ = applyOnce(ctx, e, engine.ApplyOptions{})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	claims, err := ownership.NewStore(rawClient(t, srv), ownership.StateBucket, "reader").Claims(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm := srv.Admin(t)
+	won := map[string]int{}
+	for i := range n {
+		pk := model.Key{Kind: model.KindPolicy, ID: fmt.Sprintf("race-p%02d", i)}
+		uk := model.Key{Kind: model.KindUser, ID: fmt.Sprintf("race-u%02d", i)}
+		if claims[pk].Stack == "" || claims[uk].Stack == "" {
+			t.Errorf("%s or %s has no claim: %+v %+v", pk, uk, claims[pk], claims[uk])
+			continue
+		}
+		won[claims[pk].Stack]++
+		won[claims[uk].Stack]++
+		// The policy document is the owner's (each stack's names its own resource).
+		info, err := adm.InfoCannedPolicy(ctx, pk.ID)
+		if err != nil || !strings.Contains(string(info), claims[pk].Stack) {
+			t.Errorf("%s is claimed by %s, its document is %s (%v)", pk, claims[pk].Stack, info, err)
+		}
+	}
+	for i, r := range reports {
+		stack := fmt.Sprintf("idrace-%d", i)
+		if r == nil {
+			t.Errorf("%s: no report", stack)
+			continue
+		}
+		if lost := 2*n - won[stack]; len(r.Failed) < lost {
+			t.Errorf("%s lost %d names and reports %d failed changes", stack, lost, len(r.Failed))
+		}
+	}
+	t.Logf("identities won per stack: %v", won)
+}
+
+// loadConfigEnv is loadConfig with extra environment variables for the configuration.
+func loadConfigEnv(t *testing.T, srv *miniotest.Server, src string, extra map[string]string) *config.Config {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"MINIO_ENDPOINT": srv.Endpoint, "MINIO_ACCESS_KEY": miniotest.AccessKey, "MINIO_SECRET_KEY": miniotest.SecretKey}
+	for k, v := range extra {
+		env[k] = v
+	}
+	cfg, diags := config.Load(dir, config.Options{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+	if diags.HasErrors() {
+		t.Fatalf("config: %v", diags)
+	}
+	return cfg
+}
