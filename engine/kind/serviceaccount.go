@@ -15,7 +15,7 @@ import (
 // (an input, checked, never read), an optional inline policy that narrows the user's rights
 // (none: implied, the user's rights), an expiry, a display name, a description and a status.
 // Changing its user replaces it.
-type ServiceAccount struct{}
+type ServiceAccount struct{ unmarked }
 
 var serviceAccountSchema = &plan.Schema{
 	Kind:   model.KindServiceAccount,
@@ -154,12 +154,6 @@ func (ServiceAccount) Update(ctx context.Context, env *Env, c *plan.Change, live
 	}
 	return nil
 }
-
-// Mark does nothing: service accounts have no ownership mark.
-func (ServiceAccount) Mark(context.Context, *Env, *plan.Change, *model.Live) error { return nil }
-
-// Unmark does nothing.
-func (ServiceAccount) Unmark(context.Context, *Env, *plan.Change, *model.Live) error { return nil }
 
 // Delete deletes the service account.
 func (ServiceAccount) Delete(ctx context.Context, env *Env, c *plan.Change, _ *model.Live) error {
