@@ -44,6 +44,10 @@ var userSchema = &plan.Schema{
 	},
 }
 
+// MaxInFlight paces the kind's requests (see Paced): measured on the project's 2-core machine,
+// service-account reads take about 47 ms each however many are in flight.
+func (User) MaxInFlight() int { return 4 }
+
 // Schema describes users to the plan.
 func (User) Schema() *plan.Schema { return userSchema }
 

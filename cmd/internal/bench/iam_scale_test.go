@@ -84,7 +84,12 @@ service_account "s" {
 		t.Fatal(err)
 	}
 	p := e.Plan(snap)
-	if _, err := e.Apply(ctx, p, snap, engine.ApplyOptions{}); err != nil {
+	if rep, err := e.Apply(ctx, p, snap, engine.ApplyOptions{}); err != nil {
+		for i, f := range rep.Failed {
+			if i < 5 {
+				t.Logf("%s: %v", f.Change.Address, f.Err)
+			}
+		}
 		t.Fatal(err)
 	}
 	unlock()
