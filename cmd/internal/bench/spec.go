@@ -4,7 +4,7 @@
 //
 // The workload is one "fully configured" bucket per tenant: versioning enabled, a hard quota,
 // two user tags and the canned `download` anonymous policy. See Floor for the exact requests the
-// floor makes, and the README's benchmark section for the figures.
+// floor makes, and docs/benchmarks.md for the method and the figures.
 package bench
 
 import (
