@@ -394,3 +394,67 @@ func TestDocsTableOfContents(t *testing.T) {
 		t.Errorf("README.md has %d lines; it is read in five minutes: keep it under 300 and move reference material to docs/", n)
 	}
 }
+
+// TestNamedTestsExist checks that every Go test (TestXxx) and test script (name.txtar) that a
+// Markdown file names as evidence exists, so a renamed test cannot leave a claim unbacked.
+func TestNamedTestsExist(t *testing.T) {
+	funcs := map[string]bool{}
+	scripts := map[string]bool{}
+	decl := regexp.MustCompile(`(?m)^func (Test[A-Za-z0-9_]+)\(`)
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "bin") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch {
+		case strings.HasSuffix(path, "_test.go"):
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, m := range decl.FindAllStringSubmatch(string(data), -1) {
+				funcs[m[1]] = true
+			}
+		case strings.HasSuffix(path, ".txtar"):
+			scripts[d.Name()] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testName := regexp.MustCompile(`\bTest[A-Z][A-Za-z0-9_]*\b`)
+	scriptName := regexp.MustCompile(`\b[a-z0-9_]+\.txtar\b`)
+	for _, file := range markdownFiles(t) {
+		text := readFile(t, file)
+		for _, name := range testName.FindAllString(text, -1) {
+			if !funcs[name] {
+				t.Errorf("%s names %s, but no test function has that name", file, name)
+			}
+		}
+		for _, name := range scriptName.FindAllString(text, -1) {
+			if !scripts[name] {
+				t.Errorf("%s names the test script %s, which does not exist", file, name)
+			}
+		}
+		// Evidence in brackets, as in "(*verified* [TestCheck, output_needs_no_server])".
+		for _, m := range evidence.FindAllStringSubmatch(text, -1) {
+			for _, name := range strings.Split(m[1], ",") {
+				name = strings.TrimSpace(name)
+				if scriptWord.MatchString(name) && !scripts[name+".txtar"] {
+					t.Errorf("%s names the test script %s, but there is no %s.txtar", file, name, name)
+				}
+			}
+		}
+	}
+}
+
+var (
+	evidence   = regexp.MustCompile(`\[([A-Za-z0-9_,\s]+)\](?:[^(]|$)`)
+	scriptWord = regexp.MustCompile(`^[a-z0-9]+(?:_[a-z0-9]+)+$`)
+)
