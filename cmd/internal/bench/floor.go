@@ -29,7 +29,7 @@ import (
 //   - one GET of the stack's ownership index object, decoded, and one listing of the claims
 //     (with their metadata: who owns each);
 //   - per bucket: GetBucketPolicy (a read that answers NoSuchBucket for a missing bucket, so it
-//     tells whether the bucket exists; GetBucketTagging cannot, see MINIO-FACTS.md),
+//     tells whether the bucket exists; GetBucketTagging cannot: it answers NoSuchTagSet),
 //     GetBucketTagging (who owns it, and the user tags), GetBucketVersioning and madmin
 //     GetBucketQuota: 4 requests.
 //
@@ -38,7 +38,7 @@ import (
 //   - per bucket: the claim (a conditional PUT, If-None-Match: *, of claims/bucket/<name> in
 //     the state bucket: what makes ownership exclusive between stacks), MakeBucket,
 //     SetBucketTagging (the user tags and the ownership tag bucketform-stack=<stack>, which is
-//     part of the product's contract), EnableVersioning, madmin SetBucketQuota (hard) and
+//     which people and tools read), EnableVersioning, madmin SetBucketQuota (hard) and
 //     SetBucketPolicy: 6 requests;
 //   - one conditional PUT (If-None-Match: *) of the ownership index listing every bucket, in
 //     bucketform's format, so that bucketform plans the floor's buckets as its own.
@@ -268,6 +268,6 @@ func (f *Floor) CountBuckets(ctx context.Context) (int, error) {
 }
 
 // FloorParallelism is the floor client's default parallelism: its best measured value on the
-// benchmark machine (the README's benchmark section has the sweep): reads of 1,000 buckets are fastest from
+// benchmark machine (docs/benchmarks.md says how to run the sweep): reads of 1,000 buckets are fastest from
 // 24 to 32 requests in flight, writes are as fast from 8 to 64.
 const FloorParallelism = 32
