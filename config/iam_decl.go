@@ -119,6 +119,19 @@ func (in *iamInstance) identity() string {
 	return ""
 }
 
+// attrs is the set of attributes the instance declares.
+func (in *iamInstance) attrs() AttrRanges {
+	switch {
+	case in.policy != nil:
+		return in.policy.Attrs
+	case in.user != nil:
+		return in.user.Attrs
+	case in.group != nil:
+		return in.group.Attrs
+	}
+	return in.sa.Attrs
+}
+
 // identityKey is the key of byIdentity: users and service accounts share one name space,
 // the access keys of a deployment.
 func identityKey(kind, deployment, name string) string {
