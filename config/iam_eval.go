@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/bucketform/bucketform/config/policy"
 )
@@ -63,21 +62,7 @@ func (l *loader) iamValue(attr *hcl.Attribute, ctx *hcl.EvalContext, ty cty.Type
 		}
 		v, _ = v.UnmarkDeep()
 	}
-	if v.IsNull() {
-		return v, absent
-	}
-	if ty != cty.DynamicPseudoType && !v.Type().Equals(ty) {
-		cv, err := convert.Convert(v, ty)
-		if err != nil {
-			l.errorf(attr.Expr.Range(), "Incorrect attribute value type", "Inappropriate value for attribute %q: %s.", attr.Name, err.Error())
-			return cty.DynamicVal, failed
-		}
-		v = cv
-	}
-	if !v.IsWhollyKnown() {
-		return v, unknown
-	}
-	return v, known
+	return l.convertArg(attr, v, ty)
 }
 
 // secretKey evaluates the secret_key of a user or service account. The value must be sensitive
