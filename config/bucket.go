@@ -65,13 +65,7 @@ type bucketInstance struct {
 }
 
 func (l *loader) decodeBucket(b *hcl.Block) {
-	name, ok := l.label(b, "bucket")
-	content, diags := b.Body.Content(bucketSchema)
-	l.add(diags, b.DefRange)
-	if !ok {
-		return
-	}
-	n := l.newNode("bucket."+name, b.DefRange, "Duplicate bucket block")
+	name, content, n := l.openBlock(b, bucketSchema, "bucket", "Duplicate bucket block")
 	if n == nil {
 		return
 	}

@@ -145,13 +145,7 @@ func (l *loader) decodeIAM(b *hcl.Block) {
 	schema := map[string]*hcl.BodySchema{
 		KindPolicy: policySchema, KindUser: userSchema, KindGroup: groupSchema, KindServiceAccount: serviceAccountSchema,
 	}[b.Type]
-	name, ok := l.label(b, b.Type)
-	content, diags := b.Body.Content(schema)
-	l.add(diags, b.DefRange)
-	if !ok {
-		return
-	}
-	n := l.newNode(b.Type+"."+name, b.DefRange, "Duplicate "+b.Type+" block")
+	name, content, n := l.openBlock(b, schema, b.Type, "Duplicate "+b.Type+" block")
 	if n == nil {
 		return
 	}

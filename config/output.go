@@ -18,13 +18,7 @@ type outputDecl struct {
 }
 
 func (l *loader) decodeOutput(b *hcl.Block) {
-	name, ok := l.label(b, "output")
-	content, diags := b.Body.Content(outputSchema)
-	l.add(diags, b.DefRange)
-	if !ok {
-		return
-	}
-	n := l.newNode("output."+name, b.DefRange, "Duplicate output definition")
+	name, content, n := l.openBlock(b, outputSchema, "output", "Duplicate output definition")
 	if n == nil {
 		return
 	}

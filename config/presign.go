@@ -57,13 +57,7 @@ type presignDecl struct {
 }
 
 func (l *loader) decodePresign(b *hcl.Block) {
-	name, ok := l.label(b, "presign")
-	content, diags := b.Body.Content(presignSchema)
-	l.add(diags, b.DefRange)
-	if !ok {
-		return
-	}
-	n := l.newNode("presign."+name, b.DefRange, "Duplicate presign block")
+	name, content, n := l.openBlock(b, presignSchema, "presign", "Duplicate presign block")
 	if n == nil {
 		return
 	}
