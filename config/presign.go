@@ -118,7 +118,7 @@ func (l *loader) evalPresign(d *presignDecl, ctx *hcl.EvalContext) {
 // everything about it is known and valid.
 func (l *loader) evalPresignInstance(d *presignDecl, in instance) (*Presign, cty.Value) {
 	errorsBefore := l.errorCount()
-	p := &Presign{Address: in.addr, Name: d.name, DeclRange: d.block.DefRange, Endpoint: d.signer}
+	p := &Presign{Address: in.addr, DeclRange: d.block.DefRange, Endpoint: d.signer}
 	var bucketKnown bool
 	p.Bucket, p.Deployment, bucketKnown = l.presignBucket(d, in.ctx)
 	l.checkSignerDeployment(d, p)
