@@ -95,6 +95,7 @@ type iamInstance struct {
 	user   *User
 	group  *Group
 	sa     *ServiceAccount
+	attrs  AttrRanges // the attributes it declares: the Attrs of policy, user, group or sa
 
 	identityKnown bool      // the name or access key is known and valid
 	identityRange hcl.Range // where it is written (or defaulted from)
@@ -117,19 +118,6 @@ func (in *iamInstance) identity() string {
 		return in.sa.AccessKey
 	}
 	return ""
-}
-
-// attrs is the set of attributes the instance declares.
-func (in *iamInstance) attrs() AttrRanges {
-	switch {
-	case in.policy != nil:
-		return in.policy.Attrs
-	case in.user != nil:
-		return in.user.Attrs
-	case in.group != nil:
-		return in.group.Attrs
-	}
-	return in.sa.Attrs
 }
 
 // identityKey is the key of byIdentity: users and service accounts share one name space,

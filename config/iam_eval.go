@@ -21,7 +21,7 @@ func (l *loader) evalIAM(d *iamDecl, ctx *hcl.EvalContext) {
 	objs := make([]cty.Value, len(insts))
 	results := make([]*iamInstance, len(insts))
 	l.eachInstance(len(insts), false, func(i int) {
-		in := &iamInstance{decl: d, addr: insts[i].addr}
+		in := &iamInstance{decl: d, addr: insts[i].addr, attrs: AttrRanges{}}
 		switch d.kind {
 		case KindPolicy:
 			objs[i] = l.evalPolicyInstance(d, in, insts[i], exp)
@@ -111,7 +111,7 @@ func (l *loader) iamName(in *iamInstance, inst instance, exp expansion) string {
 	d := in.decl
 	attr := d.attrs["name"]
 	if attr != nil {
-		in.attrs()[IAMName] = attr.Range
+		in.attrs[IAMName] = attr.Range
 	}
 	v, st := l.iamValue(attr, inst.ctx, cty.String)
 	var name, defaulted string
@@ -142,11 +142,11 @@ func (l *loader) iamName(in *iamInstance, inst instance, exp expansion) string {
 func (l *loader) identityKeys(in *iamInstance, ctx *hcl.EvalContext) (string, Secret) {
 	var secret Secret
 	if attr := in.decl.attrs["access_key"]; attr != nil {
-		in.attrs()[IAMAccessKey] = attr.Range
+		in.attrs[IAMAccessKey] = attr.Range
 	}
 	key := l.accessKey(in, ctx)
 	if attr := in.decl.attrs["secret_key"]; attr != nil {
-		in.attrs()[IAMSecretKey] = attr.Range
+		in.attrs[IAMSecretKey] = attr.Range
 		secret = l.secretKey(attr, ctx, in.addr)
 	}
 	return key, secret
@@ -174,7 +174,7 @@ func (l *loader) accessKey(in *iamInstance, ctx *hcl.EvalContext) string {
 func (l *loader) iamArg(in *iamInstance, ctx *hcl.EvalContext, a IAMAttr, ty cty.Type, set func(in *iamInstance, attr *hcl.Attribute, v cty.Value) bool) {
 	attr := in.decl.attrs[string(a)]
 	if v, st := l.iamValue(attr, ctx, ty); st == unknown || st == known && set(in, attr, v) {
-		in.attrs()[a] = attr.Range
+		in.attrs[a] = attr.Range
 	}
 }
 
@@ -197,7 +197,7 @@ func (l *loader) refsArg(in *iamInstance, ctx *hcl.EvalContext, a IAMAttr, rk re
 	if st == absent || st == failed {
 		return false
 	}
-	in.attrs()[a] = attr.Range
+	in.attrs[a] = attr.Range
 	*dst = refs
 	return allKnown && st == known
 }
@@ -307,7 +307,7 @@ func (l *loader) iamRefList(attr *hcl.Attribute, ctx *hcl.EvalContext, rk refKin
 
 // evalPolicyInstance evaluates one instance of a policy block: its name and its statements.
 func (l *loader) evalPolicyInstance(d *iamDecl, in *iamInstance, inst instance, exp expansion) cty.Value {
-	p := &Policy{Address: in.addr, Deployment: d.deployment, DeclRange: d.block.DefRange, Attrs: AttrRanges{}}
+	p := &Policy{Address: in.addr, Deployment: d.deployment, DeclRange: d.block.DefRange, Attrs: in.attrs}
 	in.policy = p
 	p.Name = l.iamName(in, inst, exp)
 	l.policyDocument(in, inst.ctx)
@@ -325,7 +325,7 @@ func (l *loader) evalPolicyInstance(d *iamDecl, in *iamInstance, inst instance, 
 // evalUserInstance evaluates one instance of a user block: its keys, status and policies.
 func (l *loader) evalUserInstance(d *iamDecl, in *iamInstance, inst instance) cty.Value {
 	ctx := inst.ctx
-	u := &User{Address: in.addr, Deployment: d.deployment, DeclRange: d.block.DefRange, Attrs: AttrRanges{}}
+	u := &User{Address: in.addr, Deployment: d.deployment, DeclRange: d.block.DefRange, Attrs: in.attrs}
 	in.user = u
 	u.AccessKey, u.SecretKey = l.identityKeys(in, ctx)
 	l.enabled(in, ctx, &u.Enabled)
@@ -340,7 +340,7 @@ func (l *loader) evalUserInstance(d *iamDecl, in *iamInstance, inst instance) ct
 // status.
 func (l *loader) evalGroupInstance(d *iamDecl, in *iamInstance, inst instance, exp expansion) cty.Value {
 	ctx := inst.ctx
-	g := &Group{Address: in.addr, Deployment: d.deployment, DeclRange: d.block.DefRange, Attrs: AttrRanges{}}
+	g := &Group{Address: in.addr, Deployment: d.deployment, DeclRange: d.block.DefRange, Attrs: in.attrs}
 	in.group = g
 	g.Name = l.iamName(in, inst, exp)
 	in.membersKnown = l.refsArg(in, ctx, IAMMembers, userRefs, &g.Members)
@@ -357,7 +357,7 @@ func (l *loader) evalGroupInstance(d *iamDecl, in *iamInstance, inst instance, e
 // attribute as IAMAttr documents.
 func (l *loader) evalServiceAccountInstance(d *iamDecl, in *iamInstance, inst instance) cty.Value {
 	ctx := inst.ctx
-	s := &ServiceAccount{Address: in.addr, Deployment: d.deployment, DeclRange: d.block.DefRange, Attrs: AttrRanges{}}
+	s := &ServiceAccount{Address: in.addr, Deployment: d.deployment, DeclRange: d.block.DefRange, Attrs: in.attrs}
 	in.sa = s
 	l.parentUser(in, ctx)
 	s.AccessKey, s.SecretKey = l.identityKeys(in, ctx)
