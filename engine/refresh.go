@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -79,7 +78,6 @@ func (e *Engine) Refresh(ctx context.Context) (*Snapshot, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	snap.ReadAt = time.Now().UTC()
 	return snap, nil
 }
 

@@ -23,7 +23,6 @@ import (
 
 // Shared is what the kinds of one refresh of one server share: the IAM lists, read once.
 type Shared struct {
-	mu       sync.Mutex
 	users    *result[map[string]server.User]
 	policies *result[map[string]server.Policy]
 	groups   *result[map[string]server.Group]
@@ -175,16 +174,4 @@ func parseDocument(what string, text []byte) (model.Value, error) {
 		return nil, fmt.Errorf("the server's %s cannot be parsed (%w): replace it by declaring it", what, err)
 	}
 	return model.PolicyDoc{Doc: doc}, nil
-}
-
-// notOwned lists the dependents the stack does not own; blocked lists those it declares in a
-// way that keeps them depending (a user still attached to a policy being deleted).
-func foreignDependents(live *model.Live, env plan.DeleteEnv) []string {
-	var out []string
-	for _, d := range live.Dependents {
-		if !env.Owned(d) {
-			out = append(out, string(d.Kind)+" "+d.ID)
-		}
-	}
-	return out
 }
