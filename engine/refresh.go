@@ -50,7 +50,6 @@ func (e *Engine) Refresh(ctx context.Context) (*Snapshot, error) {
 					continue
 				}
 				env := e.env(dep)
-				env.Parallelism = kind.InFlight(e.kinds[k], e.opts.Parallelism)
 				env.Shared = shared
 				env.Progress = func() { e.progress("refresh", int(done.Add(1)), total) }
 				live, err := e.kinds[k].Read(gctx, env, rs)

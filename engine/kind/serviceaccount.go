@@ -50,45 +50,62 @@ func (ServiceAccount) Schema() *plan.Schema { return serviceAccountSchema }
 // env.Parallelism at a time, and checks each declared secret with one signed request. An
 // implied policy (the user's rights) reads as such, never as the user's policy text the server
 // returns for it.
-func (ServiceAccount) Read(ctx context.Context, env *Env, reqs []Request) (map[string]*model.Live, error) {
+func (sa ServiceAccount) Read(ctx context.Context, env *Env, reqs []Request) (map[string]*model.Live, error) {
 	out := make(map[string]*model.Live, len(reqs))
 	var mu sync.Mutex
 	env.Read = "each"
-	err := env.Each(ctx, len(reqs), func(ctx context.Context, i int) error {
+	// The reads are answered one at a time however many are sent (see Paced); the secret
+	// checks are plain signed requests and go at full parallelism.
+	paced := *env
+	paced.Parallelism = InFlight(sa, env.Parallelism)
+	err := paced.Each(ctx, len(reqs), func(ctx context.Context, i int) error {
 		req := reqs[i]
 		live := &model.Live{State: model.NewResource(model.KindServiceAccount, req.ID)}
-		sa, ok, err := env.Client.ReadServiceAccount(ctx, req.ID)
+		a, ok, err := env.Client.ReadServiceAccount(ctx, req.ID)
 		if err != nil {
 			return server.Explain(err)
 		}
 		if ok {
 			live.Exists = true
 			st := live.State
-			st.Set("user", model.String(sa.Parent))
-			st.Set("enabled", model.Bool(sa.Enabled))
-			st.Set("name", model.String(sa.Name))
-			st.Set("description", model.String(sa.Description))
-			st.Set("expires", model.Time(sa.Expires))
-			if sa.Implied {
+			st.Set("user", model.String(a.Parent))
+			st.Set("enabled", model.Bool(a.Enabled))
+			st.Set("name", model.String(a.Name))
+			st.Set("description", model.String(a.Description))
+			st.Set("expires", model.Time(a.Expires))
+			if a.Implied {
 				st.Set("policy", model.ImpliedPolicy{})
 			} else {
-				doc, err := parseDocument("inline policy of service account "+req.ID, sa.Policy)
+				doc, err := parseDocument("inline policy of service account "+req.ID, a.Policy)
 				if err != nil {
 					return err
 				}
 				st.Set("policy", doc)
 			}
-			if req.Want.Has("secret_key") {
-				check, err := checkSecret(ctx, env, req.ID, req.Want, sa.Enabled)
-				if err != nil {
-					return err
-				}
-				st.Set("secret_key", check)
-			}
 		}
 		mu.Lock()
 		out[req.ID] = live
 		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = env.Each(ctx, len(reqs), func(ctx context.Context, i int) error {
+		req := reqs[i]
+		mu.Lock()
+		live := out[req.ID]
+		mu.Unlock()
+		if live.Exists && req.Want.Has("secret_key") {
+			enabled, _ := live.State.Get("enabled").(model.Bool)
+			check, err := checkSecret(ctx, env, req.ID, req.Want, bool(enabled))
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			live.State.Set("secret_key", check)
+			mu.Unlock()
+		}
 		env.done()
 		return nil
 	})
