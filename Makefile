@@ -37,4 +37,4 @@ bench: tools build
 	go run ./cmd/bucketform-bench -bin bin/bucketform $(BENCHFLAGS)
 
 fuzz:
-	go test -run '^$$' -fuzz FuzzLoad -fuzztime 3m ./config/
+	go test -run '^$$' -fuzz FuzzLoad -fuzztime 10m -fuzzminimizetime 3s -parallel 1 ./config/

@@ -36,14 +36,17 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 
 // loader holds the state of one Load.
 type loader struct {
-	dir    string
-	opts   Options
-	env    func(string) (string, bool)
-	cfg    *Config
-	mu     sync.Mutex // guards diags and invariant while instances are evaluated concurrently
-	diags  hcl.Diagnostics
-	funcs  map[string]function.Function
-	static *hcl.EvalContext // functions only: for arguments that may not refer to anything
+	dir  string
+	opts Options
+	env  func(string) (string, bool)
+	// secretEnv holds the environment variables some secret_key reads with env(): their
+	// values are sensitive wherever else the configuration uses them (see noteSecretEnv).
+	secretEnv map[string]bool
+	cfg       *Config
+	mu        sync.Mutex // guards diags and invariant while instances are evaluated concurrently
+	diags     hcl.Diagnostics
+	funcs     map[string]function.Function
+	static    *hcl.EvalContext // functions only: for arguments that may not refer to anything
 
 	fileOrder []string // file names in the order they were read, for sorting diagnostics
 
@@ -103,6 +106,7 @@ func newLoader(dir string, opts Options) *loader {
 	l.funcs = funcs.Table(funcs.Options{
 		BaseDir: dir, LookupEnv: env, Partial: opts.Partial,
 		SecretMark:   markSensitive,
+		SecretName:   func(name string) bool { return l.secretEnv[name] },
 		ExternalMark: markExternal,
 		ReadFile:     l.files.read,
 		Limits:       valueLimits,
@@ -118,6 +122,7 @@ func (l *loader) load() {
 		return
 	}
 	for _, f := range files {
+		l.noteSecretEnv(f)
 		l.decodeFile(f)
 	}
 	if l.stackBlock == nil {

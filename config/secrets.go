@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -168,4 +169,37 @@ func (l *loader) exprText(r hcl.Range) string {
 		text = text[:77] + "..."
 	}
 	return text
+}
+
+// noteSecretEnv records the environment variables f reads as a secret_key, with env("NAME")
+// anywhere in a secret_key argument of any block. It runs on the syntax before anything is
+// evaluated, so that env() marks those values sensitive wherever the configuration uses them
+// (a tag, an output), whatever their names look like: a secret's variable is a secret.
+func (l *loader) noteSecretEnv(f *hcl.File) {
+	body, ok := f.Body.(*hclsyntax.Body)
+	if !ok {
+		return
+	}
+	_ = hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
+		attr, ok := n.(*hclsyntax.Attribute)
+		if !ok || attr.Name != "secret_key" {
+			return nil
+		}
+		_ = hclsyntax.VisitAll(attr.Expr, func(n hclsyntax.Node) hcl.Diagnostics {
+			call, ok := n.(*hclsyntax.FunctionCallExpr)
+			if !ok || call.Name != "env" || len(call.Args) == 0 {
+				return nil
+			}
+			if v, diags := call.Args[0].Value(nil); !diags.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
+				l.mu.Lock()
+				if l.secretEnv == nil {
+					l.secretEnv = map[string]bool{}
+				}
+				l.secretEnv[v.AsString()] = true
+				l.mu.Unlock()
+			}
+			return nil
+		})
+		return nil
+	})
 }

@@ -135,10 +135,14 @@ func (e *Engine) ForceUnlock(ctx context.Context) ([]string, error) {
 	return msgs, nil
 }
 
-// CheckStateBuckets checks, on every deployment, that the state bucket grants nothing to
-// anonymous users. Apply checks it first and applies nothing otherwise.
-func (e *Engine) CheckStateBuckets(ctx context.Context) error {
+// checkStateBuckets checks, on every deployment whose refresh in snap could not, that the state
+// bucket has no policy others could use to forge its records. Apply checks it first and
+// applies nothing otherwise.
+func (e *Engine) checkStateBuckets(ctx context.Context, snap *Snapshot) error {
 	for _, dep := range e.deployments {
+		if ds := snap.Deployments[dep.name]; ds != nil && ds.StateChecked {
+			continue
+		}
 		if err := dep.store.CheckPrivate(ctx); err != nil {
 			return fmt.Errorf("minio %q (%s): %w", dep.name, dep.client.Endpoint(), err)
 		}
@@ -160,7 +164,7 @@ func (e *Engine) Apply(ctx context.Context, p *plan.Plan, snap *Snapshot, opts A
 	if len(p.Refusals) > 0 {
 		return nil, ErrRefused
 	}
-	if err := e.CheckStateBuckets(ctx); err != nil {
+	if err := e.checkStateBuckets(ctx, snap); err != nil {
 		return &Report{NotAttempted: p.Changes}, err
 	}
 	report := &Report{}

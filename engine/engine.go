@@ -180,6 +180,9 @@ type DeploymentSnapshot struct {
 	Claims map[model.Key]ownership.Claim
 	// Live holds every resource read, by key.
 	Live map[model.Key]*model.Live
+	// StateChecked is set when the refresh found the state bucket private (see
+	// ownership.Store.CheckPrivate), so that apply need not ask again.
+	StateChecked bool
 	// Reads says, per kind, how its resources were read ("attributes", "export", ...);
 	// ReadNotes why a kind read in a slower way than it could.
 	Reads     map[model.Kind]string

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 
@@ -84,6 +85,15 @@ func (e *Engine) Refresh(ctx context.Context) (*Snapshot, error) {
 // stack that the index does not list (an apply interrupted between claiming and recording).
 func (e *Engine) readOwnership(ctx context.Context, dep *deployment, ds *DeploymentSnapshot) error {
 	wrap := func(err error) error { return fmt.Errorf("minio %q (%s): %w", dep.name, dep.client.Endpoint(), err) }
+	// Claims in a state bucket others may write are not evidence of anything: a plan from
+	// them could show deleting a bucket the stack never owned. (An identity that may not read
+	// the state bucket's policy plans anyway; apply checks again and refuses.)
+	switch err := dep.store.CheckPrivate(ctx); {
+	case err == nil:
+		ds.StateChecked = true
+	case !isDenied(err):
+		return wrap(err)
+	}
 	idx, err := dep.store.Load(ctx)
 	if err != nil {
 		return wrap(err)
@@ -110,6 +120,16 @@ func (e *Engine) readOwnership(ctx context.Context, dep *deployment, ds *Deploym
 	}
 	ds.Index, ds.Claims = idx, claims
 	return nil
+}
+
+// isDenied reports whether err is an AccessDenied answer anywhere in its chain.
+func isDenied(err error) bool {
+	for ; err != nil; err = errors.Unwrap(err) {
+		if server.Code(err) == server.CodeAccessDenied {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Engine) env(dep *deployment) *kind.Env {

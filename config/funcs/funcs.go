@@ -32,6 +32,9 @@ type Options struct {
 	// Any function whose arguments carry a mark hides the details of its errors, so a marked
 	// value never appears in an error message.
 	SecretMark any
+	// SecretName, when not nil, names more variables whose values SecretMark marks: those the
+	// configuration reads as a secret_key somewhere, whatever their names look like.
+	SecretName func(name string) bool
 	// ExternalMark, when not nil, marks every value env() and file() return: it came from
 	// outside the configuration's text, so diagnostics must name the expression instead of
 	// quoting the value.
@@ -98,7 +101,7 @@ func Table(opts Options) map[string]function.Function {
 		"distinct":        stdlib.DistinctFunc,
 		"element":         stdlib.ElementFunc,
 		"endswith":        EndsWithFunc,
-		"env":             EnvFunc(lookup, opts.Partial, opts.SecretMark, opts.ExternalMark),
+		"env":             EnvFunc(lookup, opts.Partial, opts.SecretMark, opts.ExternalMark, opts.SecretName),
 		"file":            FileFunc(opts.BaseDir, read, opts.ExternalMark),
 		"flatten":         stdlib.FlattenFunc,
 		"floor":           stdlib.FloorFunc,
@@ -180,7 +183,9 @@ func IsSecretName(name string) bool {
 // EnvFunc returns env(NAME) and env(NAME, DEFAULT). An unset variable without a default is an
 // error, or an unknown string when partial is set. Values of secret-looking names carry mark;
 // every value read from the environment carries external (when not nil).
-func EnvFunc(lookup func(string) (string, bool), partial bool, mark, external any) function.Function {
+//
+// secretName, when not nil, names more secret variables (those read as a secret_key).
+func EnvFunc(lookup func(string) (string, bool), partial bool, mark, external any, secretName func(string) bool) function.Function {
 	return function.New(&function.Spec{
 		Description: "Returns the value of an environment variable, or the default when it is unset.",
 		Params:      []function.Parameter{{Name: "name", Type: cty.String}},
@@ -193,7 +198,7 @@ func EnvFunc(lookup func(string) (string, bool), partial bool, mark, external an
 		},
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			name := args[0].AsString()
-			secret := mark != nil && IsSecretName(name)
+			secret := mark != nil && (IsSecretName(name) || (secretName != nil && secretName(name)))
 			withMark := func(v cty.Value) cty.Value {
 				if external != nil {
 					v = v.Mark(external)
@@ -210,6 +215,10 @@ func EnvFunc(lookup func(string) (string, bool), partial bool, mark, external an
 				return withMark(cty.StringVal(v)), nil
 			}
 			if len(args) == 2 {
+				// The default of a secret's variable is a secret too.
+				if secret {
+					return args[1].Mark(mark), nil
+				}
 				return args[1], nil
 			}
 			if partial {

@@ -203,22 +203,3 @@ func sameCondition(a, b map[string]map[string][]string) bool {
 	}
 	return true
 }
-
-// GrantsAnonymous reports whether d allows anything to anonymous users: an Allow statement
-// whose principal is everyone ("*") or that names who is excluded (NotPrincipal).
-func (d Document) GrantsAnonymous() bool {
-	for _, st := range d.Statements {
-		if !strings.EqualFold(st.Effect, "Allow") {
-			continue
-		}
-		if st.NotPrincipal != nil {
-			return true
-		}
-		for _, values := range st.Principal {
-			if slices.Contains(values, "*") {
-				return true
-			}
-		}
-	}
-	return false
-}

@@ -211,11 +211,21 @@ func TestPublicStateBucketIsRefused(t *testing.T) {
 		t.Fatalf("the state bucket as created: %v", err)
 	}
 	s3 := minioServer.Get(t).Client(t)
-	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["*"]},"Action":["s3:GetObject"],"Resource":["arn:aws:s3:::state-public/*"]}]}`
-	if err := s3.SetBucketPolicy(ctx, "state-public", pol); err != nil {
+	// "**" is anonymous too: MinIO matches principals as patterns. Any statement is refused.
+	for _, principal := range []string{`"*"`, `{"AWS":["*"]}`, `{"AWS":["**"]}`, `{"AWS":["arn:aws:iam::*:root"]}`} {
+		pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":` + principal + `,"Action":["s3:GetObject"],"Resource":["arn:aws:s3:::state-public/*"]}]}`
+		if err := s3.SetBucketPolicy(ctx, "state-public", pol); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CheckPrivate(ctx); err == nil || !strings.Contains(err.Error(), "has a bucket policy") {
+			t.Fatalf("a state bucket with a policy for %s: %v", principal, err)
+		}
+	}
+	// What the error says to do works: a policy without statements passes.
+	if err := s3.SetBucketPolicy(ctx, "state-public", `{"Version":"2012-10-17","Statement":[]}`); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CheckPrivate(ctx); err == nil || !strings.Contains(err.Error(), "anonymous") {
-		t.Fatalf("a public state bucket: %v", err)
+	if err := s.CheckPrivate(ctx); err != nil {
+		t.Fatalf("a state bucket whose policy has no statement: %v", err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/bucketform/bucketform/config/model"
 	"github.com/bucketform/bucketform/engine/server"
@@ -238,20 +239,33 @@ func (s *Store) ensureBucket(ctx context.Context) error {
 	return nil
 }
 
-// CheckPrivate checks that the state bucket grants nothing to anonymous users: whoever could
-// write to it could forge claims, rewrite indexes or hold a lease forever. A state bucket that
-// does not exist yet is private when it is created.
+// CheckPrivate checks that the state bucket has no bucket policy with a statement: whoever a
+// statement lets write to it could forge claims, rewrite indexes or hold a lease forever.
+// bucketform creates the bucket without a policy and never adds one, so any statement is
+// someone else's, and which principals it reaches is not for bucketform to guess (MinIO matches
+// principals as wildcard patterns: {"AWS": ["**"]} is anonymous too). A state bucket that does
+// not exist yet is private when it is created.
 func (s *Store) CheckPrivate(ctx context.Context) error {
-	doc, err := s.client.BucketPolicy(ctx, s.bucket)
+	text, err := s.client.BucketPolicyText(ctx, s.bucket)
 	if server.Code(err) == server.CodeNoSuchBucket {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("read the policy of the state bucket %s: %w", s.bucket, server.Explain(err))
 	}
-	if doc.GrantsAnonymous() {
-		return fmt.Errorf("the state bucket %s has a policy that grants access to anonymous users, so anyone could forge its claims, indexes and leases; "+
-			"nothing was applied: remove the policy (mc anonymous set none ALIAS/%s), check the claims and indexes in it, and apply again", s.bucket, s.bucket)
+	if strings.TrimSpace(text) == "" {
+		return nil
 	}
-	return nil
+	var doc struct {
+		Statement json.RawMessage
+	}
+	if err := json.Unmarshal([]byte(text), &doc); err == nil {
+		var list []json.RawMessage
+		if t := strings.TrimSpace(string(doc.Statement)); t == "" || t == "null" || (json.Unmarshal(doc.Statement, &list) == nil && len(list) == 0) {
+			return nil
+		}
+	}
+	return fmt.Errorf("the state bucket %s has a bucket policy, which could let others forge its claims, indexes and leases; nothing was applied. "+
+		"Remove its statements (mc anonymous set-json with {\"Version\": \"2012-10-17\", \"Statement\": []}, or aws s3api delete-bucket-policy --bucket %s), "+
+		"check the claims and indexes in it, and apply again", s.bucket, s.bucket)
 }

@@ -119,6 +119,16 @@ func (c *Client) readTags(ctx context.Context, name string) (map[string]string, 
 	return t.ToMap(), nil
 }
 
+// BucketPolicyText reads a bucket's policy as the server stores it; "" when it has none.
+func (c *Client) BucketPolicyText(ctx context.Context, name string) (string, error) {
+	var text string
+	err := c.call(ctx, "s3:GetBucketPolicy", name, true, func(ctx context.Context) (err error) {
+		text, err = c.s3.GetBucketPolicy(ctx, name)
+		return err
+	})
+	return text, err
+}
+
 // BucketPolicy reads a bucket's policy; the empty Document when it has none.
 func (c *Client) BucketPolicy(ctx context.Context, name string) (policy.Document, error) {
 	return c.readPolicy(ctx, name)

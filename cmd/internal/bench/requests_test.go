@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -67,6 +68,9 @@ func (c *counter) take() map[string]int {
 		out[r]++
 	}
 	c.reqs = nil
+	if os.Getenv("BUCKETFORM_COUNT_DEBUG") != "" {
+		fmt.Println("connections so far:", c.conns)
+	}
 	return out
 }
 
@@ -172,9 +176,10 @@ func TestEngineAsksOnlyWhatItMust(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameCounts(t, "refresh before creating", byKind(c.take()), map[string]int{
-		"GET object " + StateBucket: 1, // the ownership index (missing: a new stack)
-		listClaims:                  1, // every claim, with its owner, in one listing
-		exportBucket:                n, // the export that finds each bucket missing
+		"GET ?policy " + StateBucket: 1, // the state bucket has no policy others could write with
+		"GET object " + StateBucket:  1, // the ownership index (missing: a new stack)
+		listClaims:                   1, // every claim, with its owner, in one listing
+		exportBucket:                 n, // the export that finds each bucket missing
 	})
 	p := e.Plan(snap)
 	if s := p.Summary(); s.Add != n {
@@ -185,7 +190,6 @@ func TestEngineAsksOnlyWhatItMust(t *testing.T) {
 	}
 	unlock()
 	sameCounts(t, "apply creating the buckets", byKind(c.take()), map[string]int{
-		"GET ?policy " + StateBucket:   1,     // the state bucket grants nothing anonymous
 		"PUT object " + StateBucket:    n + 1, // each bucket's claim, then the index
 		"PUT bucket":                   n,     // MakeBucket
 		"PUT ?tagging":                 n,     // user tags and the ownership tag
@@ -202,9 +206,10 @@ func TestEngineAsksOnlyWhatItMust(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameCounts(t, "refresh with no changes", byKind(c.take()), map[string]int{
-		"GET object " + StateBucket: 1,
-		listClaims:                  1,
-		exportBucket:                n, // every attribute of a bucket in one request
+		"GET ?policy " + StateBucket: 1,
+		"GET object " + StateBucket:  1,
+		listClaims:                   1,
+		exportBucket:                 n, // every attribute of a bucket in one request
 	})
 	if p := e.Plan(snap); p.HasChanges() {
 		t.Fatalf("the plan after the apply has changes: %+v", p.Summary())
@@ -220,16 +225,21 @@ func TestEngineAsksOnlyWhatItMust(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameCounts(t, "refresh with no changes, many buckets", byKind(c.take()), map[string]int{
-		"GET object " + StateBucket: 1,
-		listClaims:                  1,
-		exportBucket:                1, // every bucket of the server
+		"GET ?policy " + StateBucket: 1,
+		"GET object " + StateBucket:  1,
+		listClaims:                   1,
+		exportBucket:                 1, // every bucket of the server
 	})
 	if p := e.Plan(snap); p.HasChanges() || snap.Deployments["main"].Reads[model.KindBucket] != "export" {
 		t.Fatalf("the plan from one export: %+v, read %q", p.Summary(), snap.Deployments["main"].Reads)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.conns > parallelism+1 { // +1: the lease's renewal may overlap an apply's requests
+	// Without reuse every request would open a connection (over 70 here). With it, a few more
+	// than the requests in flight may open: the lease's renewal overlaps, and Go's transport
+	// returns a connection to its pool just after the answer is read, so a request sent at that
+	// moment dials (seen on a loaded machine: 6 for 4 in flight).
+	if c.conns > 2*parallelism {
 		t.Errorf("%d connections opened for %d requests in flight at most: idle connections are not kept for reuse", c.conns, parallelism)
 	}
 }
