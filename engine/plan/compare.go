@@ -19,7 +19,13 @@ func Differences(saved, now *Document) []string {
 	if saved.Destroy != now.Destroy || !slices.Equal(saved.Targets, now.Targets) {
 		out = append(out, "the plan's -destroy or -target differ")
 	}
-	key := func(c ChangeDoc) string { return c.Deployment + "\x00" + c.Address }
+	if saved.Summary != now.Summary {
+		out = append(out, fmt.Sprintf("the plan would add %d, change %d and destroy %d, and now %d, %d and %d",
+			saved.Summary.Add, saved.Summary.Change, saved.Summary.Destroy, now.Summary.Add, now.Summary.Change, now.Summary.Destroy))
+	}
+	// Changes are matched by what they change (deployment, kind and identity on the server),
+	// never by address alone: a rename is a create and a delete at one address.
+	key := func(c ChangeDoc) string { return c.Deployment + "\x00" + string(c.Kind) + "\x00" + c.ID }
 	nowBy := map[string]ChangeDoc{}
 	for _, c := range now.Changes {
 		nowBy[key(c)] = c
@@ -30,7 +36,7 @@ func Differences(saved, now *Document) []string {
 		n, ok := nowBy[key(s)]
 		if !ok {
 			if s.Action != NoOp {
-				out = append(out, fmt.Sprintf("%s: the plan would %s, and now it is not in the plan", s.Address, verb(s.Action)))
+				out = append(out, fmt.Sprintf("%s (%s %q): the plan would %s, and now it is not in the plan", s.Address, s.Kind, s.ID, verb(s.Action)))
 			}
 			continue
 		}
@@ -38,18 +44,21 @@ func Differences(saved, now *Document) []string {
 	}
 	for _, n := range now.Changes {
 		if !seen[key(n)] && n.Action != NoOp {
-			out = append(out, fmt.Sprintf("%s: not in the plan, and now it would %s", n.Address, verb(n.Action)))
+			out = append(out, fmt.Sprintf("%s (%s %q): not in the plan, and now it would %s", n.Address, n.Kind, n.ID, verb(n.Action)))
 		}
 	}
 	for _, r := range now.Refusals {
 		out = append(out, fmt.Sprintf("%s: now refused: %s", r.Address, r.Reason))
 	}
+	if len(saved.Refusals) > 0 {
+		out = append(out, "the saved plan has refusals: a plan with refusals is never applied")
+	}
 	return out
 }
 
 func changeDifferences(s, n ChangeDoc) []string {
-	if s.ID != n.ID || s.Kind != n.Kind {
-		return []string{fmt.Sprintf("%s: the plan concerns %s %q, and now %s %q", s.Address, s.Kind, s.ID, n.Kind, n.ID)}
+	if s.Address != n.Address {
+		return []string{fmt.Sprintf("%s %q: the plan calls it %s, and now %s", s.Kind, s.ID, s.Address, n.Address)}
 	}
 	if s.Action != n.Action {
 		return []string{fmt.Sprintf("%s %q: the plan would %s, and now it would %s", s.Kind, s.ID, verb(s.Action), verb(n.Action))}

@@ -112,9 +112,11 @@ func TestDifferencesSeeEveryChange(t *testing.T) {
 	}{
 		{"action", func(d *plan.Document) { d.Changes[0].Action = plan.Adopt }, "bucket \"data\": the plan would adopt it, and now it would update it"},
 		{"before", func(d *plan.Document) { d.Changes[0].Attributes[1].BeforeText = `"enabled"` }, "versioning was"},
-		{"id", func(d *plan.Document) { d.Changes[1].ID = "victim" }, "the plan concerns"},
+		{"id", func(d *plan.Document) { d.Changes[1].ID = "victim" }, `(bucket "victim"): the plan would delete it, and now it is not in the plan`},
+		{"address", func(d *plan.Document) { d.Changes[1].Address = "bucket.other" }, `the plan calls it bucket.other, and now bucket.gone`},
+		{"summary", func(d *plan.Document) { d.Summary.Destroy = 0 }, "the plan would add 1, change 2 and destroy 0"},
 		{"force_destroy", func(d *plan.Document) { d.Changes[1].ForceDestroy = true }, "force_destroy changed"},
-		{"missing", func(d *plan.Document) { d.Changes = d.Changes[1:] }, "bucket.data: not in the plan, and now it would update it"},
+		{"missing", func(d *plan.Document) { d.Changes = d.Changes[1:] }, `bucket.data (bucket "data"): not in the plan, and now it would update it`},
 		{"refusal", func(d *plan.Document) {}, ""},
 	} {
 		saved := edit(tc.edit)

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -68,9 +67,6 @@ func (c *counter) take() map[string]int {
 		out[r]++
 	}
 	c.reqs = nil
-	if os.Getenv("BUCKETFORM_COUNT_DEBUG") != "" {
-		fmt.Println("connections so far:", c.conns)
-	}
 	return out
 }
 
