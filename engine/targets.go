@@ -1,6 +1,9 @@
 package engine
 
-import "github.com/bucketform/bucketform/engine/plan"
+import (
+	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/engine/plan"
+)
 
 // UnmatchedTargets returns the -target addresses that select no resource: none the
 // configuration declares, none the stack's ownership index lists and none the stack claims in
@@ -28,13 +31,27 @@ func (e *Engine) targetMatches(target string, snap *Snapshot) bool {
 		if snap == nil || ds == nil {
 			continue
 		}
-		for _, entry := range ds.Index.Index.Entries() {
-			if plan.MatchTargets(targets, entry.Address) {
+		// The addresses the plan selects undeclared resources by (see plan.Diff): the index's,
+		// else the claim's, else KIND.ID; never those of declared resources, which go by the
+		// configuration's address.
+		declared := map[model.Key]bool{}
+		for _, d := range dep.desired {
+			declared[d.Resource.Key()] = true
+		}
+		for k, entry := range ds.Index.Index.Entries() {
+			if !declared[k] && plan.MatchTargets(targets, entry.Address) {
 				return true
 			}
 		}
 		for k, c := range ds.Claims {
-			if c.Stack == e.stack && (plan.MatchTargets(targets, c.Address) || plan.MatchTargets(targets, string(k.Kind)+"."+k.ID)) {
+			if _, indexed := ds.Index.Index.Get(k); c.Stack != e.stack || declared[k] || indexed {
+				continue
+			}
+			address := c.Address
+			if address == "" {
+				address = string(k.Kind) + "." + k.ID
+			}
+			if plan.MatchTargets(targets, address) {
 				return true
 			}
 		}

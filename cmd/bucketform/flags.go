@@ -54,10 +54,25 @@ func (l *stringList) String() string { return strings.Join(*l, ",") }
 // Set implements flag.Value: it appends one value.
 func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
+// targetList is the repeatable -target flag: every value is an address, never empty.
+type targetList []string
+
+// String implements flag.Value.
+func (l *targetList) String() string { return strings.Join(*l, ",") }
+
+// Set implements flag.Value: it appends one address.
+func (l *targetList) Set(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New(`an empty address selects nothing; give an address like bucket.data or bucket.tenant["acme"]`)
+	}
+	*l = append(*l, s)
+	return nil
+}
+
 // engineFlags are the flags plan and apply share.
 type engineFlags struct {
 	vars        varFlags
-	targets     stringList
+	targets     targetList
 	destroy     bool
 	parallelism int
 	wait        time.Duration
