@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/bucketform/bucketform/cmd/internal/render"
+	"github.com/bucketform/bucketform/config"
 	"github.com/bucketform/bucketform/engine"
 	"github.com/bucketform/bucketform/engine/plan"
 )
@@ -106,7 +107,7 @@ func (ev *applyEvents) change(r engine.Result) {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
 	if r.Err != nil {
-		fmt.Fprintf(ev.u.stdout, "%s: %s failed after %s: %v\n", c.Address, c.Action, r.Duration.Round(time.Millisecond), r.Err)
+		fmt.Fprintf(ev.u.stdout, "%s: %s failed after %s: %s\n", c.Address, c.Action, r.Duration.Round(time.Millisecond), config.EscapeControls([]byte(r.Err.Error())))
 		return
 	}
 	fmt.Fprintf(ev.u.stdout, "%s: %s after %s\n", c.Address, pastTense[c.Action], r.Duration.Round(time.Millisecond))

@@ -166,5 +166,5 @@ func logWait(u *ui, a engine.WaitAttempt) {
 	if a.Next > 0 {
 		next = fmt.Sprintf(" (next attempt in %s)", a.Next.Round(100*time.Millisecond))
 	}
-	fmt.Fprintf(u.stderr, "waiting for minio %q (%s): attempt %d: %v%s\n", a.Deployment, a.Endpoint, a.Attempt, a.Err, next)
+	fmt.Fprintf(u.stderr, "waiting for minio %q (%s): attempt %d: %s%s\n", a.Deployment, a.Endpoint, a.Attempt, config.EscapeControls([]byte(a.Err.Error())), next)
 }

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
+	"github.com/bucketform/bucketform/config"
 	"github.com/bucketform/bucketform/config/model"
 	"github.com/bucketform/bucketform/engine/plan"
 )
@@ -48,7 +50,7 @@ var headlines = map[plan.Action]string{
 // the refusals, the outputs, and the closing line.
 func WritePlan(w io.Writer, doc *plan.Document, st Style) {
 	for _, n := range doc.Notes {
-		fmt.Fprintln(w, st.bold("Note:")+" "+n.Text)
+		fmt.Fprintln(w, st.bold("Note:")+" "+esc(n.Text))
 		fmt.Fprintln(w)
 	}
 	multi := multiDeployment(doc)
@@ -68,7 +70,7 @@ func WritePlan(w io.Writer, doc *plan.Document, st Style) {
 		fmt.Fprintln(w, st.bold(st.paint("31", "Refused: the plan contains changes that will not be made, so nothing will be applied:")))
 		fmt.Fprintln(w)
 		for _, r := range doc.Refusals {
-			fmt.Fprintf(w, "  %s %s: %s\n", st.paint("31", "!"), st.bold(r.Address), r.Reason)
+			fmt.Fprintf(w, "  %s %s: %s\n", st.paint("31", "!"), st.bold(esc(r.Address)), esc(r.Reason))
 			if where := Where(r.Range); where != "" {
 				fmt.Fprintf(w, "      %s\n", where)
 			}
@@ -82,15 +84,15 @@ func WritePlan(w io.Writer, doc *plan.Document, st Style) {
 }
 
 func writeChange(w io.Writer, c plan.ChangeDoc, multi bool, st Style) {
-	fmt.Fprintf(w, "  %s\n", st.bold(fmt.Sprintf("# %s %s", c.Address, headlines[c.Action])))
+	fmt.Fprintf(w, "  %s\n", st.bold(fmt.Sprintf("# %s %s", esc(c.Address), headlines[c.Action])))
 	for _, n := range c.Notes {
-		fmt.Fprintf(w, "  # (%s)\n", n)
+		fmt.Fprintf(w, "  # (%s)\n", esc(n))
 	}
 	where := ""
 	if multi {
 		where = " (minio." + c.Deployment + ")"
 	}
-	fmt.Fprintf(w, "  %s %s %q%s {\n", st.symbol(c.Action), c.Kind, c.ID, where)
+	fmt.Fprintf(w, "  %s %s %q%s {\n", st.symbol(c.Action), esc(string(c.Kind)), c.ID, esc(where))
 	width := 0
 	for _, a := range c.Attributes {
 		width = max(width, len(a.Attribute))
@@ -99,12 +101,12 @@ func writeChange(w io.Writer, c plan.ChangeDoc, multi bool, st Style) {
 	for _, a := range c.Attributes {
 		switch {
 		case c.Action == plan.Create:
-			fmt.Fprintf(w, "      %s %-*s = %s\n", st.symbol(plan.Create), width, a.Attribute, a.AfterText)
+			fmt.Fprintf(w, "      %s %-*s = %s\n", st.symbol(plan.Create), width, esc(a.Attribute), esc(a.AfterText))
 		case c.Action == plan.Delete:
-			fmt.Fprintf(w, "      %s %-*s = %s\n", st.symbol(plan.Delete), width, a.Attribute, a.BeforeText)
+			fmt.Fprintf(w, "      %s %-*s = %s\n", st.symbol(plan.Delete), width, esc(a.Attribute), esc(a.BeforeText))
 			continue
 		case a.Changed && a.Sensitive:
-			fmt.Fprintf(w, "      %s %-*s = %s\n", st.symbol(plan.Update), width, a.Attribute, a.AfterText)
+			fmt.Fprintf(w, "      %s %-*s = %s\n", st.symbol(plan.Update), width, esc(a.Attribute), esc(a.AfterText))
 		case a.Changed:
 			suffix := ""
 			switch {
@@ -113,7 +115,7 @@ func writeChange(w io.Writer, c plan.ChangeDoc, multi bool, st Style) {
 			case a.ForcesReplacement:
 				suffix = " # forces replacement"
 			}
-			fmt.Fprintf(w, "      %s %-*s = %s -> %s%s\n", st.symbol(plan.Update), width, a.Attribute, orAbsent(a.BeforeText), orAbsent(a.AfterText), suffix)
+			fmt.Fprintf(w, "      %s %-*s = %s -> %s%s\n", st.symbol(plan.Update), width, esc(a.Attribute), esc(orAbsent(a.BeforeText)), esc(orAbsent(a.AfterText)), suffix)
 		default:
 			hidden++
 			continue
@@ -145,9 +147,9 @@ func orAbsent(s string) string {
 func elementLine(e plan.ElementDoc, keyed bool, st Style) string {
 	label := func(text string) string {
 		if keyed {
-			return model.QuoteKey(e.Key) + " = " + text
+			return esc(model.QuoteKey(e.Key)) + " = " + esc(text)
 		}
-		return text
+		return esc(text)
 	}
 	switch {
 	case e.BeforeText == "":
@@ -155,7 +157,7 @@ func elementLine(e plan.ElementDoc, keyed bool, st Style) string {
 	case e.AfterText == "":
 		return st.paint("31", "-") + " " + label(e.BeforeText)
 	}
-	return st.paint("33", "~") + " " + label(e.BeforeText) + " -> " + e.AfterText
+	return st.paint("33", "~") + " " + label(e.BeforeText) + " -> " + esc(e.AfterText)
 }
 
 // writeOutputs lists outputs, sorted by name, without their values: plan and apply never mint
@@ -173,7 +175,7 @@ func writeOutputs(w io.Writer, outputs map[string]plan.OutputDoc, title string) 
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		fmt.Fprintf(w, "  %-*s = %s\n", width, name, OutputPlaceholder(outputs[name]))
+		fmt.Fprintf(w, "  %-*s = %s\n", width, esc(name), esc(OutputPlaceholder(outputs[name])))
 	}
 	fmt.Fprintln(w)
 }
@@ -194,4 +196,12 @@ func OutputPlaceholder(o plan.OutputDoc) string {
 // WriteOutputs lists outputs after an apply.
 func WriteOutputs(w io.Writer, outputs map[string]plan.OutputDoc) {
 	writeOutputs(w, outputs, "Outputs:")
+}
+
+// esc escapes what in a text could act on a terminal (control characters, newlines included,
+// bidirectional controls, invalid UTF-8): values and names come from the server and from
+// input, and a bucket policy with an escape sequence must not rewrite the plan shown before
+// "yes".
+func esc(s string) string {
+	return strings.ReplaceAll(string(config.EscapeControls([]byte(s))), "\n", `\n`)
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/bucketform/bucketform/config"
 	"github.com/bucketform/bucketform/engine/plan"
 )
 
@@ -145,11 +146,13 @@ func longestRun(s string, c byte) int {
 
 // mdText escapes text for a table cell: no HTML, no cell breaks, no line breaks.
 func mdText(s string) string {
+	s = string(config.EscapeControls([]byte(s)))
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", `\|`, "\r", "", "\n", "<br>").Replace(s)
 }
 
 // mdCode renders s as inline code in a table cell.
 func mdCode(s string) string {
+	s = string(config.EscapeControls([]byte(s)))
 	s = strings.NewReplacer("|", `\|`, "\r", " ", "\n", " ").Replace(s)
 	if strings.Contains(s, "`") {
 		return "`` " + s + " ``"

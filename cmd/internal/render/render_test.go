@@ -368,3 +368,27 @@ func sorted(s []string) []string {
 	}
 	return s
 }
+
+// TestControlCharactersAreEscaped: text from the server (a policy statement someone wrote
+// with an escape sequence, an odd tag) reaches no view raw: the human plan and the Markdown
+// summary escape it, so it cannot clear or rewrite what is shown before "yes".
+func TestControlCharactersAreEscaped(t *testing.T) {
+	hostile := "x\x1b[2J\x1b[31mfake\u202e\r\n"
+	p := &plan.Plan{Stack: "s", Changes: []plan.Change{{Kind: model.KindBucket, Address: "bucket.a", Deployment: "main", ID: "a", Action: plan.Update,
+		Before: model.NewResource(model.KindBucket, "a"), After: model.NewResource(model.KindBucket, "a"),
+		Attrs: []plan.AttrChange{{Attr: "tags", Name: "tags", Before: model.Tags{"k": hostile}, After: model.Tags{"k": "v"}, Changed: true}},
+		Notes: []plan.Note{{Code: "n", Text: hostile}}}},
+		Refusals: []plan.Refusal{{Kind: model.KindBucket, Address: "bucket.b", ID: "b", Code: "c", Reason: hostile}}}
+	doc := p.Document(plan.DocumentInput{Schemas: schemas})
+	var human, md bytes.Buffer
+	WritePlan(&human, doc, Style{})
+	WriteMarkdown(&md, doc)
+	for name, out := range map[string]string{"human": human.String(), "markdown": md.String()} {
+		if strings.ContainsAny(out, "\x1b\r\u202e") {
+			t.Errorf("the %s plan holds a raw control character:\n%q", name, out)
+		}
+		if !strings.Contains(out, `\x1b[2J`) {
+			t.Errorf("the %s plan does not show the escaped sequence:\n%s", name, out)
+		}
+	}
+}
