@@ -199,7 +199,7 @@ func (e *Engine) Plan(snap *Snapshot) *plan.Plan {
 			Schemas:    e.schemas,
 			Desired:    dep.desired,
 			Index:      indexEntries(ds.Index.Index),
-			Claims:     planClaims(ds.Claims),
+			Claims:     planClaims(e.stack, ds.Claims),
 			Live:       ds.Live,
 			Removed:    dep.removed,
 		})
@@ -240,10 +240,31 @@ func indexEntries(idx ownership.Index) map[model.Key]plan.IndexEntry {
 	return out
 }
 
-func planClaims(claims map[model.Key]ownership.Claim) map[model.Key]plan.Claim {
+// planClaims gives the plan the claims it judges ownership by. Users and service accounts
+// share access keys, so another stack's claim of one is shown under the other kind as well:
+// a stack declaring a service account whose key another stack holds as a user is refused in
+// the plan, not in the middle of an apply.
+func planClaims(stack string, claims map[model.Key]ownership.Claim) map[model.Key]plan.Claim {
 	out := make(map[model.Key]plan.Claim, len(claims))
 	for k, c := range claims {
 		out[k] = plan.Claim{Stack: c.Stack, Address: c.Address}
+	}
+	for k, c := range claims {
+		if c.Stack == stack {
+			continue
+		}
+		var alias model.Key
+		switch k.Kind {
+		case model.KindUser:
+			alias = model.Key{Kind: model.KindServiceAccount, ID: k.ID}
+		case model.KindServiceAccount:
+			alias = model.Key{Kind: model.KindUser, ID: k.ID}
+		default:
+			continue
+		}
+		if _, ok := out[alias]; !ok {
+			out[alias] = plan.Claim{Stack: c.Stack, Address: c.Address}
+		}
 	}
 	return out
 }

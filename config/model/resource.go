@@ -125,6 +125,10 @@ type Live struct {
 	Tagged string
 	// Emptiness is whether a bucket holds objects, when that was checked.
 	Emptiness Emptiness
+	// Taken, when not empty, says why a resource that does not exist cannot be created with
+	// its identity: another resource of the server holds it (a service account's access key
+	// that is a user's).
+	Taken string
 	// Dependents are resources on the server that hold on to this one and would be lost or
 	// broken by deleting it: a user's service accounts, a group's members, the identities a
 	// policy is attached to. Filled in when a delete is possible.

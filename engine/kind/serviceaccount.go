@@ -62,6 +62,21 @@ func (sa ServiceAccount) Read(ctx context.Context, env *Env, reqs []Request) (ma
 		req := reqs[i]
 		live := &model.Live{State: model.NewResource(model.KindServiceAccount, req.ID)}
 		a, ok, err := env.Client.ReadServiceAccount(ctx, req.ID)
+		if c := server.Code(err); c == server.CodeAccessDenied || c == "XMinioAdminAccessDenied" {
+			// The pinned server answers so for an access key that is a user's, and
+			// refuses to create an account with it: say so in the plan.
+			users, uerr := env.users(ctx)
+			if uerr != nil {
+				return server.Explain(uerr)
+			}
+			if _, isUser := users[req.ID]; isUser {
+				live.Taken = "the access key is a user's on the server (users and service accounts share access keys): choose another access_key"
+				mu.Lock()
+				out[req.ID] = live
+				mu.Unlock()
+				return nil
+			}
+		}
 		if err != nil {
 			return server.Explain(err)
 		}

@@ -61,12 +61,15 @@ func (User) Read(ctx context.Context, env *Env, reqs []Request) (map[string]*mod
 	env.Read = "list"
 	out := map[string]*model.Live{}
 	var mu sync.Mutex
-	var deletable []string
+	var deletable, missing []string
 	for _, req := range reqs {
 		live := &model.Live{State: model.NewResource(model.KindUser, req.ID)}
 		out[req.ID] = live
 		u, ok := all[req.ID]
 		if !ok {
+			if req.Want != nil {
+				missing = append(missing, req.ID)
+			}
 			continue
 		}
 		live.Exists = true
@@ -74,6 +77,19 @@ func (User) Read(ctx context.Context, env *Env, reqs []Request) (map[string]*mod
 		live.State.Set("policies", model.NewNames(u.Policies...))
 		if req.Deletable {
 			deletable = append(deletable, req.ID)
+		}
+	}
+	if len(missing) > 0 {
+		// A service account's key is no free user key: creating the user would turn the
+		// account into a user. Say so in the plan (one listing).
+		keys, err := env.Client.ServiceAccountKeys(ctx)
+		if err != nil {
+			return nil, server.Explain(err)
+		}
+		for _, id := range missing {
+			if parent, ok := keys[id]; ok {
+				out[id].Taken = fmt.Sprintf("the access key is a service account's of user %q on the server (users and service accounts share access keys): choose another access_key", parent)
+			}
 		}
 	}
 	if len(deletable) > 0 {

@@ -3,6 +3,7 @@
 // one stack apart. Everything lives in one private bucket per server, bucketform-state:
 //
 //	claims/<kind>/<id>          one per owned resource: the stack that owns it
+//	claims/access-key/<id>      the same for users and service accounts, which share keys
 //	stacks/<stack>/index.json   the stack's index: address and managed attributes per resource
 //	stacks/<stack>/lease.json   the stack's lease while an apply runs
 //

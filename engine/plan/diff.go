@@ -216,6 +216,10 @@ func (d *differ) declaredResource(want Desired) {
 			"(to move it, release it from stack %q first: see \"Moving resources between stacks\" in the docs)", noun, owner, s.Kind, owner), want.Range)
 		return
 	}
+	if live != nil && !live.Exists && live.Taken != "" {
+		d.refuse(s.Kind, want.Address, r.ID, "identity-taken", fmt.Sprintf("%s cannot be created: %s", noun, live.Taken), want.Range)
+		return
+	}
 	if live == nil || !live.Exists {
 		c := Change{Kind: s.Kind, Address: want.Address, ID: r.ID, Action: Create, After: r.Clone(), Range: want.Range}
 		for _, a := range s.Attrs {

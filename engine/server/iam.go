@@ -405,6 +405,26 @@ func (c *Client) readGroup(ctx context.Context, name string) (g Group, ok bool, 
 	return Group{Name: name, Enabled: d.Status == string(madmin.GroupEnabled), Members: members, Policies: splitPolicies(d.Policy)}, true, nil
 }
 
+// ServiceAccountKeys returns the access key of every service account on the server, with its
+// parent. One request (ListAccessKeysBulk).
+func (c *Client) ServiceAccountKeys(ctx context.Context) (map[string]string, error) {
+	var bulk map[string]madmin.ListAccessKeysResp
+	err := c.call(ctx, "admin:ListServiceAccounts and admin:ListUsers", "", true, func(ctx context.Context) (err error) {
+		bulk, err = c.admin.ListAccessKeysBulk(ctx, nil, madmin.ListAccessKeysOpts{ListType: madmin.AccessKeyListSvcaccOnly, All: true})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list service accounts: %w", err)
+	}
+	out := map[string]string{}
+	for parent, r := range bulk {
+		for _, a := range r.ServiceAccounts {
+			out[a.AccessKey] = parent
+		}
+	}
+	return out, nil
+}
+
 // ReadServiceAccounts reads the service accounts of the given parents (access keys of users or
 // of the root user), or of everyone when parents is nil.
 //
