@@ -37,6 +37,21 @@ var serviceAccountSchema = &plan.Schema{
 	Check: func(want *model.Resource, live *model.Live) []plan.Finding {
 		return secretNote("service account", want, live)
 	},
+	CheckCreate: func(want *model.Resource, env plan.DeleteEnv) []plan.Finding {
+		// The server gives no service account to a disabled user ("Specified target user
+		// ... does not exist"): an apply would fail on it every time.
+		parent, _ := want.Get("user").(model.String)
+		u := env.Desired(model.Key{Kind: model.KindUser, ID: string(parent)})
+		if u == nil {
+			return nil // not declared: its state is the server's business
+		}
+		if enabled, ok := u.Get("enabled").(model.Bool); ok && !bool(enabled) {
+			return []plan.Finding{{Code: "parent-disabled", Refuse: true, Text: fmt.Sprintf(
+				"service account %q cannot be created for user %q, which the configuration disables: the server gives no service account to a disabled user. "+
+					"Apply with the user enabled first, then set enabled = false", want.ID, parent)}}
+		}
+		return nil
+	},
 }
 
 // MaxInFlight paces the kind's requests (see Paced): measured on the project's 2-core machine,

@@ -221,6 +221,9 @@ func (d *differ) declaredResource(want Desired) {
 		return
 	}
 	if live == nil || !live.Exists {
+		if d.createRefused(s, want) {
+			return
+		}
 		c := Change{Kind: s.Kind, Address: want.Address, ID: r.ID, Action: Create, After: r.Clone(), Range: want.Range}
 		for _, a := range s.Attrs {
 			if v := r.Get(a.Name); v != nil {
@@ -321,6 +324,9 @@ func (d *differ) declaredResource(want Desired) {
 	c.Before, c.After = before, after
 	switch {
 	case replace:
+		if d.createRefused(s, want) {
+			return
+		}
 		action = Replace
 		c.After = r.Clone()
 		notes = append(notes, Note{"replace", "a changed attribute cannot be changed in place: the " + string(s.Kind) + " is deleted and created again"})
@@ -330,6 +336,22 @@ func (d *differ) declaredResource(want Desired) {
 	c.Action, c.Notes = action, notes
 	d.add(c)
 	d.record(key, want.Address, r)
+}
+
+// createRefused applies the kind's CheckCreate to a resource the plan would create, records
+// its refusals, and reports whether there were any.
+func (d *differ) createRefused(s *Schema, want Desired) bool {
+	if s.CheckCreate == nil {
+		return false
+	}
+	refused := false
+	for _, f := range s.CheckCreate(want.Resource, d.deleteEnv()) {
+		if f.Refuse {
+			d.refuse(s.Kind, want.Address, want.Resource.ID, f.Code, f.Text, want.Range)
+			refused = true
+		}
+	}
+	return refused
 }
 
 func (d *differ) destroyDeclared(want Desired) {

@@ -17,6 +17,10 @@ type Schema struct {
 	// Check returns the refusals and notes for a declared resource that exists and that the
 	// stack owns or adopts, given its live state. Nil means none.
 	Check func(want *model.Resource, live *model.Live) []Finding
+	// CheckCreate returns the refusals for a resource the plan would create (or create again,
+	// replacing it), given the rest of the configuration; findings that do not refuse are
+	// ignored. Nil means none.
+	CheckCreate func(want *model.Resource, env DeleteEnv) []Finding
 	// DeleteBlocked returns why an owned resource cannot be deleted (a bucket that holds
 	// objects, a user with service accounts of another stack), or nil. declared is set when
 	// the resource is still declared (apply -destroy).
@@ -26,7 +30,7 @@ type Schema struct {
 	ReadAlso func(want *model.Resource) []string
 }
 
-// DeleteEnv answers DeleteBlocked's questions about other resources.
+// DeleteEnv answers DeleteBlocked's and CheckCreate's questions about other resources.
 type DeleteEnv struct {
 	// Owned reports whether the stack owns a resource.
 	Owned func(model.Key) bool
