@@ -215,6 +215,13 @@ const (
 	maxServiceAccountDescLen = 256 // the longest description of a service account, in bytes
 )
 
+// The range of a service account's expiry the server takes, from the time of the write
+// (MinIO's validateSvcExpirationInUTC): checked by validate against the current time.
+const (
+	MinServiceAccountLife = 15 * time.Minute
+	MaxServiceAccountLife = 365 * 24 * time.Hour
+)
+
 // accessKeyProblem says what MinIO refuses in an access key, or "".
 func accessKeyProblem(key string, serviceAccount bool) string {
 	switch {

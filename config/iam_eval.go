@@ -394,6 +394,8 @@ func (l *loader) policyDocument(in *iamInstance, ctx *hcl.EvalContext) {
 			case doc.IsEmpty():
 				l.errorf(attr.Expr.Range(), "Empty policy", "The document of %s is empty, and MinIO refuses a policy without statements.", in.addr)
 				in.docKnown = false
+			case l.serverRefuses(policy.ServerProblem(v.AsString()), attr.Expr.Range(), "The document of "+in.addr):
+				in.docKnown = false
 			default:
 				p.Document = doc
 			}
@@ -420,8 +422,23 @@ func (l *loader) policyDocument(in *iamInstance, ctx *hcl.EvalContext) {
 		stmts = append(stmts, s...)
 	}
 	if in.docKnown {
-		p.Document = policy.Document{Version: policyVersion, Statements: stmts}
+		doc := policy.Document{Version: policyVersion, Statements: stmts}
+		if l.serverRefuses(policy.ServerProblem(doc.JSON()), d.parts[0].block.DefRange, "The statements of "+in.addr) {
+			in.docKnown = false
+			return
+		}
+		p.Document = doc
 	}
+}
+
+// serverRefuses reports a policy MinIO would refuse (problem, from policy.ServerProblem) as an
+// error at rng, and says whether there was one.
+func (l *loader) serverRefuses(problem string, rng hcl.Range, what string) bool {
+	if problem == "" {
+		return false
+	}
+	l.errorf(rng, "Policy refused by MinIO", "%s cannot be written to MinIO: %s.", what, problem)
+	return true
 }
 
 // parentUser evaluates the user of a service account: a user reference or an access key,
@@ -459,6 +476,11 @@ func (l *loader) setExpiry(in *iamInstance, attr *hcl.Attribute, v cty.Value) bo
 	case !t.After(now):
 		l.errorf(attr.Expr.Range(), "Expiry in the past",
 			"%s expires at %s, which has passed (it is now %s), and MinIO refuses a service account that is already expired. Set a time in the future, or remove expires.",
+			in.addr, t.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		return false
+	case t.Before(now.Add(MinServiceAccountLife)) || t.After(now.Add(MaxServiceAccountLife)):
+		l.errorf(attr.Expr.Range(), "Expiry out of range",
+			"%s expires at %s, and MinIO takes only an expiry between 15 minutes and 365 days from now (it is now %s). Set a time in that range, or remove expires.",
 			in.addr, t.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 		return false
 	}
@@ -533,6 +555,8 @@ func (l *loader) inlinePolicy(attr *hcl.Attribute, ctx *hcl.EvalContext, addr st
 		l.errorf(rng, "Invalid inline policy",
 			"The policy of %s is empty. Leave policy out for the rights of its user (an implied policy), or give the statements that narrow them.", addr)
 		return policy.Document{}, "", false
+	case from == "" && l.serverRefuses(policy.ServerProblem(text), rng, "The policy of "+addr):
+		return policy.Document{}, "", false // a policy block's document is checked with the block
 	}
 	return doc, from, true
 }

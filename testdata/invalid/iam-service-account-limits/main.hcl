@@ -39,3 +39,10 @@ service_account "third" {
   name        = "3rd-signer" # ERROR: Invalid service account name
   description = join("", [for i in range(30) : "0123456789"]) # ERROR: Service account description too long
 }
+
+service_account "forever" {
+  user       = user.api
+  access_key = "forever"
+  secret_key = var.secret
+  expires    = "2999-01-01T00:00:00Z" # ERROR: Expiry out of range
+}
