@@ -173,7 +173,7 @@ func (e *Engine) Apply(ctx context.Context, p *plan.Plan, snap *Snapshot, opts A
 		switch {
 		case c.Action == plan.Delete:
 			deletes = append(deletes, c)
-		case c.Action != plan.NoOp || e.needsClaim(snap, c):
+		case c.Action != plan.NoOp || e.needsClaim(snap, c) || e.needsMark(snap, c):
 			work = append(work, c)
 		}
 	}
@@ -297,6 +297,13 @@ func (e *Engine) needsClaim(snap *Snapshot, c plan.Change) bool {
 	return c.Action == plan.NoOp && !e.claimedByStack(snap, c) && live != nil && live.Exists
 }
 
+// needsMark reports whether an existing resource of a kind with an ownership mark lacks the
+// stack's (an apply was interrupted between creating a bucket and tagging it): apply writes it.
+func (e *Engine) needsMark(snap *Snapshot, c plan.Change) bool {
+	live, s := snap.Deployments[c.Deployment].Live[c.Key()], e.schemas[c.Kind]
+	return s != nil && s.Marked && live != nil && live.Exists && live.Tagged != e.stack
+}
+
 // applyChange applies one change. owned reports, when it fails, whether the stack owns the
 // resource afterwards.
 func (e *Engine) applyChange(ctx context.Context, snap *Snapshot, c plan.Change) (owned bool, err error) {
@@ -383,7 +390,7 @@ func (e *Engine) applyChange(ctx context.Context, snap *Snapshot, c plan.Change)
 		if err := claim(); err != nil {
 			return false, err
 		}
-		if !claimed {
+		if !claimed || e.needsMark(snap, c) {
 			if err := k.Mark(ctx, env, &c, live); err != nil {
 				return true, err
 			}

@@ -19,6 +19,7 @@ type Bucket struct{}
 var bucketSchema = &plan.Schema{
 	Kind:   model.KindBucket,
 	IDName: "name",
+	Marked: true,
 	Order:  0,
 	// Plan order is also write order: versioning comes before the lifecycle rules that act on
 	// noncurrent versions.

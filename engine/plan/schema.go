@@ -9,6 +9,9 @@ type Schema struct {
 	// IDName is how plans name the identity in a resource's before and after values: "name"
 	// for a bucket, "access_key" for a user.
 	IDName string
+	// Marked says the kind carries an ownership mark for people (a bucket's bucketform-stack
+	// tag, read into Live.Tagged): apply writes it again where it is missing.
+	Marked bool
 	// Order places the kind in apply order: creates and updates of lower orders first (a
 	// policy before the users that use it), deletes in reverse.
 	Order int
