@@ -162,6 +162,12 @@ func (d *differ) owner(k model.Key) (stack string, claimed bool) {
 	return "", false
 }
 
+// claimedByStack reports whether the stack holds the claim of k.
+func (d *differ) claimedByStack(k model.Key) bool {
+	c, ok := d.in.Claims[k]
+	return ok && c.Stack == d.in.Stack
+}
+
 // owned reports whether the stack owns an existing resource: its claim names the stack, or,
 // without a claim, both its ownership mark and the stack's index do (the record of versions
 // before claims; apply writes the claim).
@@ -357,7 +363,12 @@ func (d *differ) createRefused(s *Schema, want Desired) bool {
 func (d *differ) destroyDeclared(want Desired) {
 	key := want.Resource.Key()
 	if !d.owned(key) {
-		return // not ours: -destroy never touches it
+		// Not ours, or gone: -destroy never touches it, and a record of it is stale (the
+		// apply drops the stack's claim of one that is gone).
+		if _, indexed := d.in.Index[key]; indexed || d.claimedByStack(key) {
+			d.index[key] = nil
+		}
+		return
 	}
 	d.deleteOwned(key, want.Address, want.ForceDestroy, true, want.Range)
 }
