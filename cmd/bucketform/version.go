@@ -30,7 +30,12 @@ func versionString() string {
 	return fmt.Sprintf("%s (commit %s, %s)", version, c, runtime.Version())
 }
 
-func runVersion(u *ui, _ []string) int {
+func runVersion(u *ui, args []string) int {
+	if len(args) > 0 {
+		u.errorf("version takes no arguments; got %q", args[0])
+		u.hint("run `bucketform version`")
+		return exitError
+	}
 	fmt.Fprintf(u.stdout, "bucketform %s %s/%s\n", versionString(), runtime.GOOS, runtime.GOARCH)
 	return exitOK
 }
