@@ -216,7 +216,8 @@ const (
 )
 
 // The range of a service account's expiry the server takes, from the time of the write
-// (MinIO's validateSvcExpirationInUTC): checked by validate against the current time.
+// (MinIO's validateSvcExpirationInUTC): validate checks the upper bound, the plan the lower
+// one for an expiry it writes.
 const (
 	MinServiceAccountLife = 15 * time.Minute
 	MaxServiceAccountLife = 365 * 24 * time.Hour

@@ -478,7 +478,10 @@ func (l *loader) setExpiry(in *iamInstance, attr *hcl.Attribute, v cty.Value) bo
 			"%s expires at %s, which has passed (it is now %s), and MinIO refuses a service account that is already expired. Set a time in the future, or remove expires.",
 			in.addr, t.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 		return false
-	case t.Before(now.Add(MinServiceAccountLife)) || t.After(now.Add(MaxServiceAccountLife)):
+	case t.After(now.Add(MaxServiceAccountLife)):
+		// MinIO writes no expiry further ahead, so the declared one could never be the
+		// live one. (The 15-minute lower bound is the plan's to check: it holds only for an
+		// expiry that is written, not for one a service account already has.)
 		l.errorf(attr.Expr.Range(), "Expiry out of range",
 			"%s expires at %s, and MinIO takes only an expiry between 15 minutes and 365 days from now (it is now %s). Set a time in that range, or remove expires.",
 			in.addr, t.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))

@@ -333,6 +333,17 @@ func (e *Engine) applyChange(ctx context.Context, snap *Snapshot, c plan.Change)
 		}
 		err := dep.store.Claim(ctx, key, c.Address)
 		var lost *ownership.ClaimedError
+		if errors.As(err, &lost) && lost.Own {
+			// The stack's own claim of the access key as the other kind: stale when that
+			// resource is gone (deleted by hand), and then dropped, as record would drop it.
+			alias := model.Key{Kind: model.Kind(lost.Kind), ID: key.ID}
+			if l := snap.Deployments[c.Deployment].Live[alias]; l != nil && !l.Exists {
+				if uerr := dep.store.Unclaim(ctx, alias); uerr != nil {
+					return errors.Join(err, uerr)
+				}
+				err = dep.store.Claim(ctx, key, c.Address)
+			}
+		}
 		if err != nil && !errors.As(err, &lost) {
 			// The outcome is unknown (the answer was lost or cancelled): remove the claim if
 			// it was written, so nothing is claimed that was not created or adopted.
@@ -391,7 +402,9 @@ func (e *Engine) applyChange(ctx context.Context, snap *Snapshot, c plan.Change)
 			return false, err
 		}
 		if !claimed || e.needsMark(snap, c) {
-			if err := k.Mark(ctx, env, &c, live); err != nil {
+			// A claimed resource is owned without its mark: one that has no room for it
+			// stays as it is.
+			if err := k.Mark(ctx, env, &c, live); err != nil && !(claimed && errors.Is(err, kind.ErrNoRoomForMark)) {
 				return true, err
 			}
 		}

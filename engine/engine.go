@@ -263,7 +263,7 @@ func planClaims(stack string, claims map[model.Key]ownership.Claim) map[model.Ke
 			continue
 		}
 		if _, ok := out[alias]; !ok {
-			out[alias] = plan.Claim{Stack: c.Stack, Address: c.Address}
+			out[alias] = plan.Claim{Stack: c.Stack, Address: c.Address, Kind: k.Kind}
 		}
 	}
 	return out

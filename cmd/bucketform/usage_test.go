@@ -19,6 +19,7 @@ func TestCommandLineWithoutCommand(t *testing.T) {
 		{[]string{"help"}, exitOK, "Usage: bucketform <command>", ""},
 		{[]string{"-h"}, exitOK, "Usage: bucketform <command>", ""},
 		{[]string{"version"}, exitOK, "bucketform ", ""},
+		{[]string{"version", "-h"}, exitOK, "Usage: bucketform version", ""},
 		{[]string{"version", "extra"}, exitError, "", `version takes no arguments; got "extra"`},
 		{[]string{"plna"}, exitError, "", `unknown command "plna"`},
 	} {

@@ -31,6 +31,10 @@ func versionString() string {
 }
 
 func runVersion(u *ui, args []string) int {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprintln(u.stdout, "Usage: bucketform version\n\nPrints the version, the commit it was built from, and the platform.")
+		return exitOK
+	}
 	if len(args) > 0 {
 		u.errorf("version takes no arguments; got %q", args[0])
 		u.hint("run `bucketform version`")

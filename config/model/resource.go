@@ -129,6 +129,8 @@ type Live struct {
 	// its identity: another resource of the server holds it (a service account's access key
 	// that is a user's).
 	Taken string
+	// TakenBy is the resource that holds the identity, when known.
+	TakenBy Key
 	// Dependents are resources on the server that hold on to this one and would be lost or
 	// broken by deleting it: a user's service accounts, a group's members, the identities a
 	// policy is attached to. Filled in when a delete is possible.

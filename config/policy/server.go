@@ -15,7 +15,10 @@ import (
 // later listing of the server's policies fails ("empty actions not allowed").
 func ServerProblem(text string) string {
 	if _, err := minio.ParseConfig(strings.NewReader(text)); err != nil {
-		return "MinIO refuses it (" + err.Error() + `); actions are written as MinIO names them, like "s3:GetObject" or "s3:Get*", and case matters`
+		if strings.Contains(err.Error(), "unsupported action") {
+			return "MinIO refuses it (" + err.Error() + `); actions are written as MinIO names them, like "s3:GetObject" or "s3:Get*", and case matters`
+		}
+		return "MinIO refuses it (" + err.Error() + ")"
 	}
 	doc, err := ParseIdentity(text)
 	if err != nil {

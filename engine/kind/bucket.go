@@ -278,11 +278,17 @@ func (Bucket) Mark(ctx context.Context, env *Env, c *plan.Change, live *model.Li
 		}
 	}
 	tags, _ := live.State.Get(string(model.AttrTags)).(model.Tags)
+	if len(tags) >= serverMaxTags {
+		return fmt.Errorf("tag bucket %s as owned by stack %s: it has the %d tags the server allows, set outside bucketform; remove one: %w", c.ID, env.Stack, serverMaxTags, ErrNoRoomForMark)
+	}
 	if err := env.Client.SetTags(ctx, c.ID, withOwner(tags, env.Stack)); err != nil {
 		return fmt.Errorf("tag bucket %s as owned by stack %s: %w", c.ID, env.Stack, server.Explain(err))
 	}
 	return nil
 }
+
+// serverMaxTags is how many tags the server allows on a bucket.
+const serverMaxTags = 50
 
 // Unmark removes the ownership tag and keeps the bucket's other tags.
 func (Bucket) Unmark(ctx context.Context, env *Env, c *plan.Change, live *model.Live) error {

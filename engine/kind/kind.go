@@ -61,6 +61,11 @@ func InFlight(k Kind, parallelism int) int {
 // ErrExists is returned by Create when the resource exists already.
 var ErrExists = errors.New("created by someone else during this apply: run plan again")
 
+// ErrNoRoomForMark is Mark's answer when the resource has no room for the ownership mark (a
+// bucket with the 50 tags the server allows, set by hand). The claim is the ownership, so a
+// stack that holds it can go on without the mark.
+var ErrNoRoomForMark = errors.New("no room for the ownership mark")
+
 // Request asks Read for one resource.
 type Request struct {
 	ID string

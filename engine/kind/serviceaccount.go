@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bucketform/bucketform/config"
 	"github.com/bucketform/bucketform/config/model"
 	"github.com/bucketform/bucketform/engine/plan"
 	"github.com/bucketform/bucketform/engine/server"
@@ -35,9 +36,16 @@ var serviceAccountSchema = &plan.Schema{
 		{Name: "enabled", Reset: model.Bool(true)},
 	},
 	Check: func(want *model.Resource, live *model.Live) []plan.Finding {
-		return secretNote("service account", want, live)
+		findings := secretNote("service account", want, live)
+		if want.Has("expires") && !want.Get("expires").Equal(live.State.Get("expires")) {
+			findings = append(findings, expirySoon(want)...)
+		}
+		return findings
 	},
 	CheckCreate: func(want *model.Resource, env plan.DeleteEnv) []plan.Finding {
+		if f := expirySoon(want); f != nil {
+			return f
+		}
 		// The server gives no service account to a disabled user ("Specified target user
 		// ... does not exist"): an apply would fail on it every time.
 		parent, _ := want.Get("user").(model.String)
@@ -52,6 +60,18 @@ var serviceAccountSchema = &plan.Schema{
 		}
 		return nil
 	},
+}
+
+// expirySoon refuses writing an expiry less than 15 minutes ahead, which the server refuses
+// (an expiry it already has may be that close: it is only checked when written).
+func expirySoon(want *model.Resource) []plan.Finding {
+	t, ok := want.Get("expires").(model.Time)
+	if !ok || time.Time(t).IsZero() || !time.Time(t).Before(time.Now().Add(config.MinServiceAccountLife)) {
+		return nil
+	}
+	return []plan.Finding{{Code: "expiry-too-soon", Refuse: true, Text: fmt.Sprintf(
+		"service account %q would be given the expiry %s, less than 15 minutes ahead, and MinIO refuses to write one so close: set a later expires",
+		want.ID, time.Time(t).UTC().Format(time.RFC3339))}}
 }
 
 // MaxInFlight paces the kind's requests (see Paced): measured on the project's 2-core machine,
@@ -86,6 +106,7 @@ func (sa ServiceAccount) Read(ctx context.Context, env *Env, reqs []Request) (ma
 			}
 			if _, isUser := users[req.ID]; isUser {
 				live.Taken = "the access key is a user's on the server (users and service accounts share access keys): choose another access_key"
+				live.TakenBy = model.Key{Kind: model.KindUser, ID: req.ID}
 				mu.Lock()
 				out[req.ID] = live
 				mu.Unlock()

@@ -89,6 +89,7 @@ func (User) Read(ctx context.Context, env *Env, reqs []Request) (map[string]*mod
 		for _, id := range missing {
 			if parent, ok := keys[id]; ok {
 				out[id].Taken = fmt.Sprintf("the access key is a service account's of user %q on the server (users and service accounts share access keys): choose another access_key", parent)
+				out[id].TakenBy = model.Key{Kind: model.KindServiceAccount, ID: id}
 			}
 		}
 	}

@@ -134,10 +134,15 @@ type ClaimedError struct {
 	// Kind is the kind the claim is of, when it differs from Key's (an access key claimed as a
 	// user's when a service account's was wanted).
 	Kind string
+	// Own is set when the claim is the stack's own (of the other kind).
+	Own bool
 }
 
 // Error says who won.
 func (e *ClaimedError) Error() string {
+	if e.Own {
+		return fmt.Sprintf("the access key %s is this stack's %s (users and service accounts share access keys): it cannot be a %s too until that %s is deleted; delete it first (its own apply), then apply again", e.Key.ID, e.Kind, e.Key.Kind, e.Kind)
+	}
 	if e.Kind != "" && e.Kind != string(e.Key.Kind) {
 		return fmt.Sprintf("the access key %s is claimed by stack %q as a %s's: users and service accounts share access keys; choose another", e.Key.ID, e.Stack, e.Kind)
 	}
@@ -171,7 +176,7 @@ func (s *Store) Claim(ctx context.Context, k model.Key, address string) error {
 			continue // released meanwhile
 		}
 		if c.Stack != s.stack || (c.Kind != "" && c.Kind != string(k.Kind)) {
-			return &ClaimedError{Key: k, Stack: c.Stack, Kind: c.Kind}
+			return &ClaimedError{Key: k, Stack: c.Stack, Kind: c.Kind, Own: c.Stack == s.stack}
 		}
 		return nil
 	}
@@ -179,14 +184,17 @@ func (s *Store) Claim(ctx context.Context, k model.Key, address string) error {
 }
 
 // Unclaim removes the stack's claim of k. A claim of another stack is never removed (and is
-// an error); no claim is not.
+// an error); no claim, or an access key's claim of the other kind, is not.
 func (s *Store) Unclaim(ctx context.Context, k model.Key) error {
 	c, found, err := s.ReadClaim(ctx, k)
 	if err != nil || !found {
 		return err
 	}
-	if c.Stack != s.stack || (c.Kind != "" && c.Kind != string(k.Kind)) {
-		return &ClaimedError{Key: k, Stack: c.Stack, Kind: c.Kind}
+	if c.Kind != "" && c.Kind != string(k.Kind) {
+		return nil // the access key's claim is of the other kind: k itself is claimed by nobody
+	}
+	if c.Stack != s.stack {
+		return &ClaimedError{Key: k, Stack: c.Stack}
 	}
 	if err := s.client.DeleteSmall(ctx, s.bucket, claimKey(k)); err != nil {
 		return fmt.Errorf("remove the claim of %s: %w", k, server.Explain(err))

@@ -54,6 +54,9 @@ type Removed struct {
 type Claim struct {
 	Stack   string
 	Address string
+	// Kind is the kind the claim is of when it differs from the key it is listed under: an
+	// access key another stack holds as a user, listed for a service account too.
+	Kind model.Kind
 }
 
 // Diff compares desired and live state of each deployment and returns the plan.
@@ -217,13 +220,23 @@ func (d *differ) declaredResource(want Desired) {
 	owner, claimed := d.owner(key)
 	noun := fmt.Sprintf("%s %q", s.Kind, r.ID)
 
+	if cl := d.in.Claims[key]; claimed && owner != d.in.Stack && cl.Kind != "" && cl.Kind != key.Kind {
+		d.refuse(s.Kind, want.Address, r.ID, "owned-by-other-stack", fmt.Sprintf("the access key %q is held by stack %q as a %s (users and service accounts share access keys); bucketform never takes another stack's: choose another access_key",
+			r.ID, owner, cl.Kind), want.Range)
+		return
+	}
 	if owner != "" && owner != d.in.Stack {
 		d.refuse(s.Kind, want.Address, r.ID, "owned-by-other-stack", fmt.Sprintf("%s is owned by stack %q; bucketform never adopts, changes or deletes another stack's %s "+
 			"(to move it, release it from stack %q first: see \"Moving resources between stacks\" in the docs)", noun, owner, s.Kind, owner), want.Range)
 		return
 	}
 	if live != nil && !live.Exists && live.Taken != "" {
-		d.refuse(s.Kind, want.Address, r.ID, "identity-taken", fmt.Sprintf("%s cannot be created: %s", noun, live.Taken), want.Range)
+		reason := fmt.Sprintf("%s cannot be created: %s", noun, live.Taken)
+		if by := live.TakenBy; by.Kind != "" && d.owned(by) && !d.declared[by] {
+			reason = fmt.Sprintf("%s cannot be created yet: its access key is %s of this stack, which this plan deletes, and the server frees the key only then. "+
+				"Apply the deletion first (bucketform apply -target=%s), then apply again", noun, d.address(by), d.address(by))
+		}
+		d.refuse(s.Kind, want.Address, r.ID, "identity-taken", reason, want.Range)
 		return
 	}
 	if live == nil || !live.Exists {
