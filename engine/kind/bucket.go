@@ -78,6 +78,23 @@ func (Bucket) Schema() *plan.Schema { return bucketSchema }
 // is at least as fast unless the server holds more than four times as many buckets.
 var ExportAllFrom = 500
 
+// Prefetch makes, when the configuration declares ExportAllFrom buckets or more on the server,
+// the one export of every bucket that Read would make, beside the reads of the index and the
+// claims instead of after them; Read takes it from env.Prefetched.
+func (Bucket) Prefetch(ctx context.Context, env *Env, declared int) any {
+	if declared < ExportAllFrom {
+		return nil
+	}
+	exp, err := env.Client.ExportAllBuckets(ctx)
+	return &prefetchedExport{exp: exp, err: err}
+}
+
+// prefetchedExport is what Prefetch got.
+type prefetchedExport struct {
+	exp *server.Export
+	err error
+}
+
 // Read reads the buckets through the server's bulk export of bucket metadata: one export of
 // every bucket when many are needed (ExportAllFrom), else one export per bucket, at most
 // env.Parallelism at a time. When the identity may not export (admin:ExportBucketMetadata) or
@@ -132,21 +149,31 @@ func (Bucket) readExport(ctx context.Context, env *Env, reqs []Request) (map[str
 		}
 		return bl.Live()
 	}
-	if len(reqs) >= ExportAllFrom {
-		exp, err := env.Client.ExportAllBuckets(ctx)
-		if err != nil {
-			return nil, err
+	pre, prefetched := env.Prefetched.(*prefetchedExport)
+	if prefetched || len(reqs) >= ExportAllFrom {
+		if !prefetched {
+			pre = &prefetchedExport{}
+			pre.exp, pre.err = env.Client.ExportAllBuckets(ctx)
+		}
+		if pre.err != nil {
+			return nil, pre.err
 		}
 		env.Read = "export"
-		for _, req := range reqs {
-			bl, err := exp.Bucket(req.ID)
+		var mu sync.Mutex
+		err := env.Each(ctx, len(reqs), func(_ context.Context, i int) error { // parsing takes every core
+			req := reqs[i]
+			bl, err := pre.exp.Bucket(req.ID)
 			if err != nil {
-				return nil, fmt.Errorf("bucket %s: %w", req.ID, server.Explain(err))
+				return fmt.Errorf("bucket %s: %w", req.ID, server.Explain(err))
 			}
-			out[req.ID] = keep(req, bl)
+			l := keep(req, bl)
+			mu.Lock()
+			out[req.ID] = l
+			mu.Unlock()
 			env.done()
-		}
-		return out, nil
+			return nil
+		})
+		return out, err
 	}
 	env.Read = "export-each"
 	var mu sync.Mutex
