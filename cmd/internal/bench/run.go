@@ -35,6 +35,10 @@ type Options struct {
 	FloorParallelism int
 	// ValidateN is the bucket count of the validate measurement; 0 skips it.
 	ValidateN int
+	// Count makes, after the timed repetitions of each row, one more apply and plan of
+	// bucketform and of the floor through a counting proxy (Counter), for the figures that do
+	// not depend on the machine's load: requests and bytes.
+	Count bool
 	// Log receives progress and the raw figures of every measurement.
 	Log io.Writer
 }
@@ -49,6 +53,46 @@ type Row struct {
 	// ReadFloorCPU and WriteFloorCPU are the CPU times of the floor (of this process, which
 	// does nothing else meanwhile), to compare with bucketform's.
 	ReadFloorCPU, WriteFloorCPU []time.Duration
+	// The MinIO server's CPU time during each measurement, in the same order: what the work
+	// costs the server, which a timing on a loaded machine hides.
+	PlanServerCPU, ReadFloorServerCPU, ApplyServerCPU, WriteFloorServerCPU []time.Duration
+	// Counts are the requests of one counted run of each (Options.Count); nil when not counted.
+	Counts *Counts
+	// Load is the machine's load average when the row started and when it ended.
+	Load [2]string
+}
+
+// Counts are the requests of one apply and one plan of bucketform and of the floor, counted
+// through a proxy.
+type Counts struct {
+	Plan, ReadFloor, Apply, WriteFloor Count
+}
+
+// Count is what one run asked of the server: requests by kind (ByKind) and the bytes of the
+// answers' bodies.
+type Count struct {
+	Requests map[string]int
+	Bytes    int64
+}
+
+// Total returns the number of requests.
+func (c Count) Total() int {
+	n := 0
+	for _, k := range c.Requests {
+		n += k
+	}
+	return n
+}
+
+// Writes returns the number of requests that change the server.
+func (c Count) Writes() int {
+	n := 0
+	for req, k := range c.Requests {
+		if IsWrite(req) {
+			n += k
+		}
+	}
+	return n
 }
 
 // ValidateRow is the measurement of `bucketform validate` of one configuration.
@@ -173,7 +217,7 @@ func (b *Bench) SeedForeign(ctx context.Context, n int) error {
 // number of repetitions cancels the order exactly. parallelism 0 leaves bucketform at its
 // default.
 func (b *Bench) Measure(ctx context.Context, n, parallelism, floorParallelism int) (Row, error) {
-	row := Row{N: n}
+	row := Row{N: n, Load: [2]string{LoadAverage()}}
 	b.floor.Parallelism = floorParallelism
 	var pflag []string
 	if parallelism > 0 {
@@ -195,6 +239,7 @@ func (b *Bench) Measure(ctx context.Context, n, parallelism, floorParallelism in
 			return row, err
 		}
 		engineApply := func() error {
+			s0 := b.serverCPU()
 			p, err := RunBucketform(ctx, b.opts.Bin, b.env, append(append([]string{"apply", "-auto-approve"}, pflag...), dir)...)
 			if err != nil {
 				return err
@@ -203,10 +248,12 @@ func (b *Bench) Measure(ctx context.Context, n, parallelism, floorParallelism in
 				return p.Failure("bucketform apply")
 			}
 			row.Apply = append(row.Apply, p)
+			row.ApplyServerCPU = append(row.ApplyServerCPU, b.serverCPU()-s0)
 			b.logf("  N=%d rep %d: apply %.3fs (cpu %.3fs, rss %.1f MiB)\n", n, r, p.Wall.Seconds(), p.CPU.Seconds(), mib(p.MaxRSS))
 			return nil
 		}
 		floorWrite := func() error {
+			s0 := b.serverCPU()
 			start, cpu := time.Now(), selfCPU()
 			if err := b.floor.WriteApply(ctx, fStack, fTenants); err != nil {
 				return fmt.Errorf("write floor: %w", err)
@@ -214,11 +261,13 @@ func (b *Bench) Measure(ctx context.Context, n, parallelism, floorParallelism in
 			d, c := time.Since(start), selfCPU()-cpu
 			row.WriteFloor = append(row.WriteFloor, d)
 			row.WriteFloorCPU = append(row.WriteFloorCPU, c)
+			row.WriteFloorServerCPU = append(row.WriteFloorServerCPU, b.serverCPU()-s0)
 			b.logf("  N=%d rep %d: write floor %.3fs (cpu %.3fs)\n", n, r, d.Seconds(), c.Seconds())
 			settle()
 			return b.remove(ctx, fStack, fTenants)
 		}
 		enginePlan := func() error {
+			s0 := b.serverCPU()
 			p, err := RunBucketform(ctx, b.opts.Bin, b.env, append(append([]string{"plan", "-detailed-exitcode"}, pflag...), dir)...)
 			if err != nil {
 				return err
@@ -227,10 +276,12 @@ func (b *Bench) Measure(ctx context.Context, n, parallelism, floorParallelism in
 				return p.Failure("bucketform plan -detailed-exitcode (expected no changes)")
 			}
 			row.Plan = append(row.Plan, p)
+			row.PlanServerCPU = append(row.PlanServerCPU, b.serverCPU()-s0)
 			b.logf("  N=%d rep %d: plan %.3fs (cpu %.3fs, rss %.1f MiB)\n", n, r, p.Wall.Seconds(), p.CPU.Seconds(), mib(p.MaxRSS))
 			return nil
 		}
 		floorRead := func() error {
+			s0 := b.serverCPU()
 			start, cpu := time.Now(), selfCPU()
 			if err := b.floor.ReadPlan(ctx, eStack, eTenants); err != nil {
 				return fmt.Errorf("read floor: %w", err)
@@ -238,6 +289,7 @@ func (b *Bench) Measure(ctx context.Context, n, parallelism, floorParallelism in
 			d, c := time.Since(start), selfCPU()-cpu
 			row.ReadFloor = append(row.ReadFloor, d)
 			row.ReadFloorCPU = append(row.ReadFloorCPU, c)
+			row.ReadFloorServerCPU = append(row.ReadFloorServerCPU, b.serverCPU()-s0)
 			b.logf("  N=%d rep %d: read floor %.3fs (cpu %.3fs)\n", n, r, d.Seconds(), c.Seconds())
 			return nil
 		}
@@ -278,7 +330,120 @@ func (b *Bench) Measure(ctx context.Context, n, parallelism, floorParallelism in
 		settle()
 		os.RemoveAll(dir)
 	}
+	if b.opts.Count {
+		counts, err := b.count(ctx, n, pflag)
+		if err != nil {
+			return row, err
+		}
+		row.Counts = counts
+	}
+	row.Load[1] = LoadAverage()
 	return row, nil
+}
+
+// count makes one apply and one plan of n buckets with bucketform, and the write and read
+// floors of n other buckets, each through a counting proxy, and removes the buckets.
+func (b *Bench) count(ctx context.Context, n int, pflag []string) (*Counts, error) {
+	c, err := StartCounter(b.srv.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	floor, err := NewFloor(c.Endpoint(), miniotest.AccessKey, miniotest.SecretKey, b.floor.Parallelism)
+	if err != nil {
+		return nil, err
+	}
+	b.serial++
+	eStack, fStack := fmt.Sprintf("e%d", b.serial), fmt.Sprintf("f%d", b.serial)
+	eTenants, fTenants := Tenants(eStack, n), Tenants(fStack, n)
+	dir := filepath.Join(b.tmp, "config-"+eStack)
+	if err := WriteConfig(dir, eStack, c.Endpoint(), eStack, eTenants, ForEach); err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	take := func() Count {
+		reqs, bytes := c.Take()
+		return Count{Requests: ByKind(reqs), Bytes: bytes}
+	}
+	var counts Counts
+	c.Take()
+	p, err := RunBucketform(ctx, b.opts.Bin, b.env, append(append([]string{"apply", "-auto-approve"}, pflag...), dir)...)
+	if err != nil {
+		return nil, err
+	}
+	if p.Exit != 0 {
+		return nil, p.Failure("bucketform apply (counted)")
+	}
+	counts.Apply = take()
+	settle()
+	p, err = RunBucketform(ctx, b.opts.Bin, b.env, append(append([]string{"plan", "-detailed-exitcode"}, pflag...), dir)...)
+	if err != nil {
+		return nil, err
+	}
+	if p.Exit != 0 {
+		return nil, p.Failure("bucketform plan -detailed-exitcode (counted, expected no changes)")
+	}
+	counts.Plan = take()
+	if err := floor.ReadPlan(ctx, eStack, eTenants); err != nil {
+		return nil, fmt.Errorf("read floor (counted): %w", err)
+	}
+	counts.ReadFloor = take()
+	if err := b.remove(ctx, eStack, eTenants); err != nil {
+		return nil, err
+	}
+	settle()
+	c.Take()
+	if err := floor.WriteApply(ctx, fStack, fTenants); err != nil {
+		return nil, fmt.Errorf("write floor (counted): %w", err)
+	}
+	counts.WriteFloor = take()
+	settle()
+	if err := b.remove(ctx, fStack, fTenants); err != nil {
+		return nil, err
+	}
+	b.logf("  N=%d counted: plan %d requests (%d bytes), read floor %d (%d bytes); apply %d writes of %d requests, write floor %d of %d\n",
+		n, counts.Plan.Total(), counts.Plan.Bytes, counts.ReadFloor.Total(), counts.ReadFloor.Bytes,
+		counts.Apply.Writes(), counts.Apply.Total(), counts.WriteFloor.Writes(), counts.WriteFloor.Total())
+	return &counts, nil
+}
+
+// LoadAverage returns the 1, 5 and 15 minute load averages of the machine.
+func LoadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(data)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
+}
+
+// serverCPU returns the CPU time the MinIO server has used so far (user and system, in clock
+// ticks of 10 ms), 0 when it cannot be read.
+func (b *Bench) serverCPU() time.Duration {
+	return ProcessCPU(b.srv.Pid())
+}
+
+// ProcessCPU returns the CPU time process pid has used (user and system, all threads, from
+// /proc/PID/stat, in clock ticks of 10 ms); 0 when it cannot be read.
+func ProcessCPU(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) is in parentheses and may hold spaces: count from its end.
+	i := strings.LastIndexByte(string(data), ')')
+	if i < 0 {
+		return 0
+	}
+	fields := strings.Fields(string(data[i+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // remove deletes a stack's buckets and index (not measured).
