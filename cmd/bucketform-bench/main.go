@@ -43,6 +43,7 @@ func run() error {
 		ns          = flag.String("n", "100,1000,10000", "bucket counts to measure, comma-separated")
 		foreign     = flag.Int("foreign", 10000, "foreign buckets to seed before measuring -foreign-n again (0: skip)")
 		foreignNs   = flag.String("foreign-n", "100,1000,10000", "bucket counts to measure again on the server with foreign buckets")
+		pairN       = flag.Int("pair-n", 100, "with -foreign: bucket count of plans measured in alternation on the server with foreign buckets and on a second, empty one (0: skip)")
 		reps        = flag.Int("reps", 0, "repetitions of each measurement; the table shows medians (0: 4 below 10,000 buckets, 2 from there on; keep it even)")
 		parallelism = flag.Int("parallelism", 0, "bucketform's -parallelism (0: its default)")
 		floorPar    = flag.Int("floor-parallelism", bench.FloorParallelism, "the floor client's parallelism")
@@ -79,7 +80,7 @@ func run() error {
 	version, _ := exec.Command(*bin, "version").Output()
 
 	b, err := bench.Start(ctx, bench.Options{
-		Bin: *bin, Ns: nList, Foreign: *foreign, ForeignNs: fnList, Reps: *reps,
+		Bin: *bin, Ns: nList, Foreign: *foreign, ForeignNs: fnList, PairN: *pairN, Reps: *reps,
 		Parallelism: *parallelism, FloorParallelism: *floorPar, ValidateN: *validateN, Count: *count && *sweep == "", Log: os.Stderr,
 	})
 	if err != nil {

@@ -25,6 +25,9 @@ type Options struct {
 	// rows of ForeignNs are measured again; 0 skips them.
 	Foreign   int
 	ForeignNs []int
+	// PairN, with Foreign, is the bucket count of a plan measured on the server with the
+	// foreign buckets and on a second, empty server, in alternation (MeasurePair); 0 skips it.
+	PairN int
 	// Reps is the number of measurements of each figure; the table shows the median. 0 means
 	// 4 below 10,000 buckets and 2 from there on (an apply of 10,000 buckets takes minutes): an
 	// even number, so that bucketform and the floor go first equally often.
@@ -105,7 +108,16 @@ type ValidateRow struct {
 // Report is everything a run measured.
 type Report struct {
 	Rows     []Row
+	Pair     *PairRow
 	Validate []ValidateRow
+}
+
+// PairRow compares plans of N buckets, and the read floor, on the server holding Foreign
+// buckets and on an empty one, measured in alternation so that both see the same load.
+type PairRow struct {
+	N, Foreign            int
+	Empty, Full           []Proc
+	EmptyFloor, FullFloor []time.Duration
 }
 
 // Bench is a benchmark run: one MinIO server, one floor client, a bucketform binary.
@@ -177,6 +189,13 @@ func (b *Bench) Run(ctx context.Context) (*Report, error) {
 			}
 			row.Foreign = b.opts.Foreign
 			rep.Rows = append(rep.Rows, row)
+		}
+		if b.opts.PairN > 0 {
+			pr, err := b.MeasurePair(ctx, b.opts.PairN)
+			if err != nil {
+				return rep, err
+			}
+			rep.Pair = pr
 		}
 	}
 	if b.opts.ValidateN > 0 {
@@ -444,6 +463,88 @@ func ProcessCPU(pid int) time.Duration {
 	utime, _ := strconv.ParseInt(fields[11], 10, 64)
 	stime, _ := strconv.ParseInt(fields[12], 10, 64)
 	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// MeasurePair applies a configuration of n buckets to this server (which holds the foreign
+// buckets) and to a second, empty server started for it, then measures plans with no changes
+// and read floors on both in alternation, Reps*PlanPairs times each, and removes the buckets
+// and the second server.
+func (b *Bench) MeasurePair(ctx context.Context, n int) (*PairRow, error) {
+	empty, err := miniotest.Launch(filepath.Join(b.tmp, "minio-empty"))
+	if err != nil {
+		return nil, err
+	}
+	defer empty.Stop()
+	emptyFloor, err := NewFloor(empty.Endpoint, miniotest.AccessKey, miniotest.SecretKey, b.floor.Parallelism)
+	if err == nil {
+		err = emptyFloor.EnsureStateBucket(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b.serial++
+	stack := fmt.Sprintf("p%d", b.serial)
+	tenants := Tenants(stack, n)
+	pr := &PairRow{N: n, Foreign: b.opts.Foreign}
+	type side struct {
+		dir   string
+		floor *Floor
+		plans *[]Proc
+		reads *[]time.Duration
+	}
+	sides := []side{{filepath.Join(b.tmp, "pair-empty"), emptyFloor, &pr.Empty, &pr.EmptyFloor},
+		{filepath.Join(b.tmp, "pair-full"), b.floor, &pr.Full, &pr.FullFloor}}
+	for i, endpoint := range []string{empty.Endpoint, b.srv.Endpoint} {
+		if err := WriteConfig(sides[i].dir, stack, endpoint, stack, tenants, ForEach); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(sides[i].dir)
+		p, err := RunBucketform(ctx, b.opts.Bin, b.env, "apply", "-auto-approve", sides[i].dir)
+		if err != nil {
+			return nil, err
+		}
+		if p.Exit != 0 {
+			return nil, p.Failure("bucketform apply (pair)")
+		}
+	}
+	settle()
+	reps := b.opts.Reps
+	if reps <= 0 {
+		reps = 4
+	}
+	for r := 0; r < reps*PlanPairs; r++ {
+		order := sides
+		if r%2 == 1 {
+			order = []side{sides[1], sides[0]}
+		}
+		for _, sd := range order {
+			p, err := RunBucketform(ctx, b.opts.Bin, b.env, "plan", "-detailed-exitcode", sd.dir)
+			if err != nil {
+				return nil, err
+			}
+			if p.Exit != 0 {
+				return nil, p.Failure("bucketform plan -detailed-exitcode (pair, expected no changes)")
+			}
+			*sd.plans = append(*sd.plans, p)
+			settle()
+		}
+		for _, sd := range order {
+			start := time.Now()
+			if err := sd.floor.ReadPlan(ctx, stack, tenants); err != nil {
+				return nil, fmt.Errorf("read floor (pair): %w", err)
+			}
+			*sd.reads = append(*sd.reads, time.Since(start))
+			settle()
+		}
+		b.logf("  pair N=%d rep %d: plan %.3fs empty, %.3fs with %d foreign; read floor %.3fs, %.3fs\n", n, r,
+			pr.Empty[r].Wall.Seconds(), pr.Full[r].Wall.Seconds(), b.opts.Foreign, pr.EmptyFloor[r].Seconds(), pr.FullFloor[r].Seconds())
+	}
+	for _, sd := range sides {
+		if err := sd.floor.RemoveBuckets(ctx, stack, tenants); err != nil {
+			return nil, fmt.Errorf("clean up %s: %w", stack, err)
+		}
+	}
+	return pr, nil
 }
 
 // remove deletes a stack's buckets and index (not measured).

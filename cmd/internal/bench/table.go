@@ -47,6 +47,16 @@ func WriteTable(w io.Writer, rep *Report) {
 			}
 		}
 	}
+	if pr := rep.Pair; pr != nil {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "| N | plan s, empty server | plan s, %s foreign buckets | foreign / empty | read floor s, empty server | read floor s, %s foreign buckets | foreign / empty |\n",
+			thousands(pr.Foreign), thousands(pr.Foreign))
+		fmt.Fprintln(w, "|--:|--:|--:|--:|--:|--:|--:|")
+		e, f := median(walls(pr.Empty)), median(walls(pr.Full))
+		ef, ff := median(pr.EmptyFloor), median(pr.FullFloor)
+		fmt.Fprintf(w, "| %s | %.3f | %.3f | %.2f | %.3f | %.3f | %.2f |\n", thousands(pr.N), e.Seconds(), f.Seconds(), ratio(f, e),
+			ef.Seconds(), ff.Seconds(), ratio(ff, ef))
+	}
 	if len(rep.Validate) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "| validate | buckets | seconds | peak RSS MiB |")
@@ -107,6 +117,10 @@ func WriteRaw(w io.Writer, rep *Report) {
 				}
 			}
 		}
+	}
+	if pr := rep.Pair; pr != nil {
+		fmt.Fprintf(w, "pair N=%d: plan on the empty server %s; with %d foreign buckets %s\n", pr.N, secs(walls(pr.Empty)), pr.Foreign, secs(walls(pr.Full)))
+		fmt.Fprintf(w, "  read floor on the empty server %s; with the foreign buckets %s\n", secs(pr.EmptyFloor), secs(pr.FullFloor))
 	}
 	for _, v := range rep.Validate {
 		fmt.Fprintf(w, "validate %s N=%d  %s  (rss MiB %s)\n", v.Style, v.N, secs(walls(v.Runs)), rssList(v.Runs))
