@@ -1,6 +1,7 @@
 # bucketform — the commands the README promises.
-#   make quickstart   start a local MinIO, apply examples/quickstart, plan again, stop MinIO
-#   make test         install the pinned MinIO and mc, then run every test (CI runs this)
+#   make quickstart   start a local MinIO, apply examples/quickstart, plan again, upload a file
+#                     through a presigned PUT URL and read it back through a GET URL, stop MinIO
+#   make test         install the pinned MinIO and mc (and nginx), then run every test (CI runs this)
 #   make bench        the speed benchmark at N = 100, 1,000 and 10,000 buckets
 #   make build        a static binary in bin/bucketform
 #   make docker       the container image (Dockerfile), tagged bucketform:$(VERSION)

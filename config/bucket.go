@@ -12,14 +12,18 @@ import (
 	"github.com/bucketform/bucketform/config/units"
 )
 
-var bucketSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{
-		{Name: "minio"}, {Name: "name"}, {Name: "anonymous"}, {Name: "policy"},
-		{Name: "versioning"}, {Name: "quota"}, {Name: "object_lock"}, {Name: "tags"},
-		{Name: "force_destroy"}, {Name: "for_each"},
-	},
-	Blocks: []hcl.BlockHeaderSchema{{Type: "lifecycle_rule"}},
-}
+// bucketSchema is the schema of a bucket block: minio, name, the arguments of bucketArgs (in
+// their order, which decides what a misspelt argument's "Did you mean" suggests) and for_each.
+var bucketSchema = func() *hcl.BodySchema {
+	attrs := []hcl.AttributeSchema{{Name: "minio"}, {Name: "name"}}
+	for _, a := range bucketArgs {
+		attrs = append(attrs, hcl.AttributeSchema{Name: a.name})
+	}
+	return &hcl.BodySchema{
+		Attributes: append(attrs, hcl.AttributeSchema{Name: "for_each"}),
+		Blocks:     []hcl.BlockHeaderSchema{{Type: "lifecycle_rule"}},
+	}
+}()
 
 var lifecycleSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
@@ -42,7 +46,6 @@ type bucketDecl struct {
 	rules      []*ruleDecl
 	node       *node
 	deployment string
-	conflict   bool // anonymous and policy are both set: policy is ignored after the error
 
 	instances []*bucketInstance // evaluated instances, in key order
 }
@@ -53,7 +56,8 @@ type ruleDecl struct {
 	attrs hcl.Attributes
 }
 
-// bucketInstance is an evaluated instance and what the name checks need to know about it.
+// bucketInstance is an evaluated instance, and whether its name is known and valid: the name
+// checks need to know, and so do the arguments that name the bucket (anonymous, policy).
 type bucketInstance struct {
 	bucket    *Bucket
 	nameKnown bool
@@ -61,13 +65,7 @@ type bucketInstance struct {
 }
 
 func (l *loader) decodeBucket(b *hcl.Block) {
-	name, ok := l.label(b, "bucket")
-	content, diags := b.Body.Content(bucketSchema)
-	l.add(diags, b.DefRange)
-	if !ok {
-		return
-	}
-	n := l.newNode("bucket."+name, b.DefRange, "Duplicate bucket block")
+	name, content, n := l.openBlock(b, bucketSchema, "bucket", "Duplicate bucket block")
 	if n == nil {
 		return
 	}
@@ -105,7 +103,7 @@ func (l *loader) bucketGraph(d *bucketDecl) {
 	if a, p := d.attrs["anonymous"], d.attrs["policy"]; a != nil && p != nil {
 		l.errorf(p.NameRange, "Conflicting anonymous and policy",
 			"anonymous (at %s) sets a canned policy and policy sets a full one; both manage the bucket policy. Keep only one of them.", at(a.Range))
-		d.conflict = true
+		delete(d.attrs, "policy") // not evaluated: the error says all there is to say
 	}
 }
 
@@ -129,7 +127,6 @@ func (l *loader) evalBucket(d *bucketDecl, ctx *hcl.EvalContext) {
 // evalBucketInstance evaluates one instance into the desired state of its bucket. Only the
 // attributes the configuration writes are in State.Attrs: undeclared means "leave alone".
 func (l *loader) evalBucketInstance(d *bucketDecl, in instance, exp expansion) (*bucketInstance, cty.Value) {
-	ctx := in.ctx
 	b := &Bucket{
 		Address:    in.addr,
 		Deployment: d.deployment,
@@ -138,14 +135,48 @@ func (l *loader) evalBucketInstance(d *bucketDecl, in instance, exp expansion) (
 		State:      model.Bucket{Attrs: make(model.AttrSet, len(d.attrs))},
 	}
 	bi := &bucketInstance{bucket: b}
-	declare := func(a model.Attr, attr *hcl.Attribute) {
-		b.State.Attrs[a] = true
-		b.AttrRanges[a] = attr.Range
+	l.bucketName(d, bi, in, exp)
+	for _, a := range bucketArgs {
+		attr := d.attrs[a.name]
+		if attr == nil {
+			continue
+		}
+		// An unknown value declares the attribute too: validate checks what it can, and the
+		// value is known by the time a plan is made.
+		if v, st := l.eval(attr, in.ctx, a.ty, useBucket); st == unknown || st == known && a.set(l, bi, attr, v) {
+			bi.declare(a.declares, attr.Range)
+		}
 	}
+	if b.State.ObjectLock && b.State.Versioning == model.VersioningSuspended {
+		l.errorf(d.attrs["versioning"].Expr.Range(), "Object lock with suspended versioning",
+			"A bucket with object_lock = true keeps versioning enabled for good; the server refuses to suspend it. Remove versioning, or set it to \"enabled\".")
+	}
+	if len(d.rules) > 0 {
+		bi.declare(model.AttrLifecycle, d.rules[0].block.DefRange)
+		b.State.Lifecycle = l.lifecycleRules(d, in.ctx)
+	}
+	return bi, cty.ObjectVal(map[string]cty.Value{
+		"name":  knownString(b.State.Name, bi.nameKnown),
+		"minio": knownString(d.deployment, d.deployment != ""),
+		"arn":   knownString(arnPrefix+b.State.Name, bi.nameKnown),
+	})
+}
 
-	// name: the name argument, else each.key, else the label.
+// declare records that the configuration declares attribute a of the bucket, at rng. The
+// empty attribute (an argument that declares none) is not recorded.
+func (bi *bucketInstance) declare(a model.Attr, rng hcl.Range) {
+	if a == "" {
+		return
+	}
+	bi.bucket.State.Attrs[a] = true
+	bi.bucket.AttrRanges[a] = rng
+}
+
+// bucketName evaluates the name of the bucket: the name argument, else each.key, else the
+// label. State.Name is set only to a valid name, which the other arguments may then use.
+func (l *loader) bucketName(d *bucketDecl, bi *bucketInstance, in instance, exp expansion) {
 	nameAttr := d.attrs["name"]
-	v, st := l.eval(nameAttr, ctx, cty.String, useBucket)
+	v, st := l.eval(nameAttr, in.ctx, cty.String, useBucket)
 	var name, defaultedFrom string
 	switch st {
 	case known:
@@ -160,149 +191,146 @@ func (l *loader) evalBucketInstance(d *bucketDecl, in instance, exp expansion) (
 			defaultedFrom = "The name defaults to the for_each key; change the key, or set name = \"...\" from it."
 		}
 	}
+	if !bi.nameKnown {
+		return
+	}
+	if problem := checkBucketName(name); problem != "" {
+		l.errorf(bi.nameRange, "Invalid bucket name", "%s", strings.TrimSpace(in.addr+": "+problem+" "+defaultedFrom))
+		bi.nameKnown = false
+		return
+	}
+	bi.bucket.State.Name = name
+}
+
+// bucketArg is an argument of a bucket block that sets the desired bucket: its name, the type
+// its value converts to, the attribute it declares and how a known value sets the bucket.
+// Arguments are shown in plans, so none may hold a sensitive or presign value.
+type bucketArg struct {
+	name string
+	ty   cty.Type
+	// declares is the attribute the argument declares when its value is valid or unknown;
+	// "" for one that declares none (force_destroy).
+	declares model.Attr
+	// set checks a known value and sets it on the instance's bucket. It reports whether the
+	// value is valid, after reporting the errors of one that is not: only a valid value
+	// declares the attribute.
+	set func(l *loader, bi *bucketInstance, attr *hcl.Attribute, v cty.Value) bool
+}
+
+// bucketArgs are the arguments of a bucket block besides minio, name and for_each, in the
+// order they are evaluated. Adding an argument is adding an entry (and, for an attribute
+// of its own, a model.Attr that the engine reads and writes).
+var bucketArgs = []bucketArg{
+	{"anonymous", cty.String, model.AttrPolicy, (*loader).setAnonymous},
+	{"policy", cty.String, model.AttrPolicy, (*loader).setBucketPolicy},
+	{"versioning", cty.String, model.AttrVersioning, (*loader).setVersioning},
+	{"quota", cty.String, model.AttrQuota, (*loader).setQuota},
+	{"object_lock", cty.Bool, model.AttrObjectLock, (*loader).setObjectLock},
+	{"tags", cty.Map(cty.String), model.AttrTags, (*loader).setTags},
+	{"force_destroy", cty.Bool, "", (*loader).setForceDestroy},
+}
+
+// setAnonymous sets the policy to the canned one anonymous names. anonymous and policy both
+// manage the bucket policy; bucketGraph drops policy when both are written.
+func (l *loader) setAnonymous(bi *bucketInstance, attr *hcl.Attribute, v cty.Value) bool {
+	mode := v.AsString()
+	doc, ok := policy.Canned(mode, bi.bucket.State.Name)
+	if !ok {
+		l.errorf(attr.Expr.Range(), "Invalid anonymous value",
+			"anonymous is %q; it must be one of %s.%s", mode, quotedList(policy.AnonymousModes), didYouMean(mode, policy.AnonymousModes))
+		return false
+	}
 	if bi.nameKnown {
-		if problem := checkBucketName(name); problem != "" {
-			l.errorf(bi.nameRange, "Invalid bucket name", "%s", strings.TrimSpace(in.addr+": "+problem+" "+defaultedFrom))
-			bi.nameKnown = false
-		} else {
-			b.State.Name = name
+		bi.bucket.State.Policy = doc
+	}
+	return true
+}
+
+// setBucketPolicy sets the policy to the document policy holds, which may only grant access
+// to the bucket itself.
+func (l *loader) setBucketPolicy(bi *bucketInstance, attr *hcl.Attribute, v cty.Value) bool {
+	doc, err := policy.Parse(v.AsString())
+	if err != nil {
+		l.errorf(attr.Expr.Range(), "Invalid bucket policy",
+			"The policy of %s is not valid: %s. Write it with jsonencode({Version = \"2012-10-17\", Statement = [...]}).", bi.bucket.Address, err.Error())
+		return false
+	}
+	if bi.nameKnown && !l.policyForBucket(doc, bi.bucket.State.Name, attr.Expr.Range()) {
+		return false
+	}
+	bi.bucket.State.Policy = doc
+	return true
+}
+
+// setVersioning sets the versioning state: "enabled" or "suspended" (never versioned cannot be
+// declared, since a bucket cannot go back to it).
+func (l *loader) setVersioning(bi *bucketInstance, attr *hcl.Attribute, v cty.Value) bool {
+	switch s := v.AsString(); s {
+	case "enabled":
+		bi.bucket.State.Versioning = model.VersioningEnabled
+	case "suspended":
+		bi.bucket.State.Versioning = model.VersioningSuspended
+	default:
+		l.errorf(attr.Expr.Range(), "Invalid versioning value",
+			"versioning is %q; it must be \"enabled\" or \"suspended\". Leave it out to leave versioning as it is (a bucket cannot go back to never versioned).%s",
+			s, didYouMean(strings.ToLower(s), []string{"enabled", "suspended"}))
+		return false
+	}
+	return true
+}
+
+// setQuota sets the quota: a size, or "none" for no quota.
+func (l *loader) setQuota(bi *bucketInstance, attr *hcl.Attribute, v cty.Value) bool {
+	s := strings.TrimSpace(v.AsString())
+	if s == "none" {
+		return true
+	}
+	n, err := units.ParseSize(s)
+	switch {
+	case err != nil:
+		l.errorf(attr.Expr.Range(), "Invalid quota", "The quota is not valid: %s. Write a size like \"100GiB\", or \"none\" to remove the quota.", err.Error())
+		return false
+	case n == 0:
+		l.errorf(attr.Expr.Range(), "Invalid quota", "A quota of 0 bytes would refuse every write; write a size like \"100GiB\", or \"none\" to remove the quota.")
+		return false
+	}
+	bi.bucket.State.Quota = n
+	return true
+}
+
+// setObjectLock sets whether the bucket has object lock.
+func (l *loader) setObjectLock(bi *bucketInstance, _ *hcl.Attribute, v cty.Value) bool {
+	bi.bucket.State.ObjectLock = v.True()
+	return true
+}
+
+// setTags sets the user tags, which must all have string values and keep to the server's
+// limits.
+func (l *loader) setTags(bi *bucketInstance, attr *hcl.Attribute, v cty.Value) bool {
+	tags := make(map[string]string, v.LengthInt())
+	ok := true
+	for it := v.ElementIterator(); it.Next(); {
+		k, tv := it.Element()
+		if tv.IsNull() {
+			l.errorf(attr.Expr.Range(), "Invalid tag value",
+				"The value of tag %q is null; write a string (\"\" for an empty value), or leave the tag out.", k.AsString())
+			ok = false
+			continue
 		}
+		tags[k.AsString()] = tv.AsString()
 	}
+	if !l.checkTags(tags, attr.Expr.Range()) || !ok {
+		return false
+	}
+	bi.bucket.State.Tags = tags
+	return true
+}
 
-	// anonymous or policy: both manage the bucket policy.
-	if attr := d.attrs["anonymous"]; attr != nil {
-		switch v, st := l.eval(attr, ctx, cty.String, useBucket); st {
-		case known:
-			mode := v.AsString()
-			if doc, ok := policy.Canned(mode, name); !ok {
-				l.errorf(attr.Expr.Range(), "Invalid anonymous value",
-					"anonymous is %q; it must be one of %s.%s", mode, quotedList(policy.AnonymousModes), didYouMean(mode, policy.AnonymousModes))
-			} else {
-				declare(model.AttrPolicy, attr)
-				if bi.nameKnown {
-					b.State.Policy = doc
-				}
-			}
-		case unknown:
-			declare(model.AttrPolicy, attr)
-		}
-	}
-	if attr := d.attrs["policy"]; attr != nil && !d.conflict {
-		switch v, st := l.eval(attr, ctx, cty.String, useBucket); st {
-		case known:
-			doc, err := policy.Parse(v.AsString())
-			if err != nil {
-				l.errorf(attr.Expr.Range(), "Invalid bucket policy",
-					"The policy of %s is not valid: %s. Write it with jsonencode({Version = \"2012-10-17\", Statement = [...]}).", in.addr, err.Error())
-				break
-			}
-			if bi.nameKnown && !l.policyForBucket(doc, name, attr.Expr.Range()) {
-				break
-			}
-			declare(model.AttrPolicy, attr)
-			b.State.Policy = doc
-		case unknown:
-			declare(model.AttrPolicy, attr)
-		}
-	}
-
-	var versioning model.Versioning
-	if attr := d.attrs["versioning"]; attr != nil {
-		switch v, st := l.eval(attr, ctx, cty.String, useBucket); st {
-		case known:
-			switch s := v.AsString(); s {
-			case "enabled":
-				versioning = model.VersioningEnabled
-			case "suspended":
-				versioning = model.VersioningSuspended
-			default:
-				l.errorf(attr.Expr.Range(), "Invalid versioning value",
-					"versioning is %q; it must be \"enabled\" or \"suspended\". Leave it out to leave versioning as it is (a bucket cannot go back to never versioned).%s",
-					s, didYouMean(strings.ToLower(s), []string{"enabled", "suspended"}))
-			}
-			if versioning != "" {
-				declare(model.AttrVersioning, attr)
-				b.State.Versioning = versioning
-			}
-		case unknown:
-			declare(model.AttrVersioning, attr)
-		}
-	}
-
-	if attr := d.attrs["quota"]; attr != nil {
-		switch v, st := l.eval(attr, ctx, cty.String, useBucket); st {
-		case known:
-			if s := strings.TrimSpace(v.AsString()); s == "none" {
-				declare(model.AttrQuota, attr)
-			} else if n, err := units.ParseSize(s); err != nil {
-				l.errorf(attr.Expr.Range(), "Invalid quota", "The quota is not valid: %s. Write a size like \"100GiB\", or \"none\" to remove the quota.", err.Error())
-			} else if n == 0 {
-				l.errorf(attr.Expr.Range(), "Invalid quota", "A quota of 0 bytes would refuse every write; write a size like \"100GiB\", or \"none\" to remove the quota.")
-			} else {
-				declare(model.AttrQuota, attr)
-				b.State.Quota = n
-			}
-		case unknown:
-			declare(model.AttrQuota, attr)
-		}
-	}
-
-	objectLock, lockKnown := false, false
-	if attr := d.attrs["object_lock"]; attr != nil {
-		switch v, st := l.eval(attr, ctx, cty.Bool, useBucket); st {
-		case known:
-			objectLock, lockKnown = v.True(), true
-			declare(model.AttrObjectLock, attr)
-			b.State.ObjectLock = objectLock
-		case unknown:
-			declare(model.AttrObjectLock, attr)
-		}
-	}
-	if lockKnown && objectLock && versioning == model.VersioningSuspended {
-		l.errorf(d.attrs["versioning"].Expr.Range(), "Object lock with suspended versioning",
-			"A bucket with object_lock = true keeps versioning enabled for good; the server refuses to suspend it. Remove versioning, or set it to \"enabled\".")
-	}
-
-	if attr := d.attrs["tags"]; attr != nil {
-		switch v, st := l.eval(attr, ctx, cty.Map(cty.String), useBucket); st {
-		case known:
-			tags := make(map[string]string, v.LengthInt())
-			ok := true
-			for it := v.ElementIterator(); it.Next(); {
-				k, tv := it.Element()
-				if tv.IsNull() {
-					l.errorf(attr.Expr.Range(), "Invalid tag value",
-						"The value of tag %q is null; write a string (\"\" for an empty value), or leave the tag out.", k.AsString())
-					ok = false
-					continue
-				}
-				tags[k.AsString()] = tv.AsString()
-			}
-			if l.checkTags(tags, attr.Expr.Range()) && ok {
-				declare(model.AttrTags, attr)
-				b.State.Tags = tags
-			}
-		case unknown:
-			declare(model.AttrTags, attr)
-		}
-	}
-
-	if v, st := l.eval(d.attrs["force_destroy"], ctx, cty.Bool, useBucket); st == known {
-		b.ForceDestroy = v.True()
-	}
-
-	if len(d.rules) > 0 {
-		b.State.Attrs[model.AttrLifecycle] = true
-		b.AttrRanges[model.AttrLifecycle] = d.rules[0].block.DefRange
-		b.State.Lifecycle = l.lifecycleRules(d, ctx)
-	}
-
-	obj := cty.ObjectVal(map[string]cty.Value{
-		"name":  knownString(name, bi.nameKnown),
-		"minio": knownString(d.deployment, d.deployment != ""),
-		"arn":   knownString(arnPrefix+name, bi.nameKnown),
-	})
-	return bi, obj
+// setForceDestroy sets whether deleting the bucket deletes its objects. It is no attribute of
+// the bucket on the server, so it declares none.
+func (l *loader) setForceDestroy(bi *bucketInstance, _ *hcl.Attribute, v cty.Value) bool {
+	bi.bucket.ForceDestroy = v.True()
+	return false
 }
 
 // policyForBucket checks that every resource of a bucket policy is the bucket or objects in it.

@@ -64,15 +64,24 @@ func (l *loader) decodeFile(f *hcl.File) {
 	}
 }
 
-// label returns the name label of b after checking that it is an identifier.
-func (l *loader) label(b *hcl.Block, kind string) (string, bool) {
+// openBlock starts the decoding of a labelled block (bucket "data" { ... }): it decodes the
+// body against schema, checks that the label is an identifier and declares the block's node
+// as PREFIX.LABEL (var.NAME for a variable block). It returns a nil node, after reporting why,
+// when the label is invalid or the address is already declared; the body's errors are
+// reported either way.
+func (l *loader) openBlock(b *hcl.Block, schema *hcl.BodySchema, prefix, duplicateSummary string) (string, *hcl.BodyContent, *node) {
 	name := b.Labels[0]
-	if !hclsyntax.ValidIdentifier(name) {
+	valid := hclsyntax.ValidIdentifier(name)
+	if !valid {
 		l.errorf(b.LabelRanges[0], "Invalid block name",
-			"%q is not a valid %s name. A name starts with a letter or underscore and holds only letters, digits, underscores and dashes.", name, kind)
-		return "", false
+			"%q is not a valid %s name. A name starts with a letter or underscore and holds only letters, digits, underscores and dashes.", name, b.Type)
 	}
-	return name, true
+	content, diags := b.Body.Content(schema)
+	l.add(diags, b.DefRange)
+	if !valid {
+		return "", content, nil
+	}
+	return name, content, l.newNode(prefix+"."+name, b.DefRange, duplicateSummary)
 }
 
 func (l *loader) decodeBucketform(b *hcl.Block) {

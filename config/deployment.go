@@ -50,13 +50,7 @@ type signerDecl struct {
 }
 
 func (l *loader) decodeMinio(b *hcl.Block) {
-	name, ok := l.label(b, "minio")
-	content, diags := b.Body.Content(minioSchema)
-	l.add(diags, b.DefRange)
-	if !ok {
-		return
-	}
-	n := l.newNode("minio."+name, b.DefRange, "Duplicate minio block")
+	name, content, n := l.openBlock(b, minioSchema, "minio", "Duplicate minio block")
 	if n == nil {
 		return
 	}
@@ -66,13 +60,7 @@ func (l *loader) decodeMinio(b *hcl.Block) {
 }
 
 func (l *loader) decodeSigner(b *hcl.Block) {
-	name, ok := l.label(b, "signing_endpoint")
-	content, diags := b.Body.Content(signerSchema)
-	l.add(diags, b.DefRange)
-	if !ok {
-		return
-	}
-	n := l.newNode("signing_endpoint."+name, b.DefRange, "Duplicate signing_endpoint block")
+	name, content, n := l.openBlock(b, signerSchema, "signing_endpoint", "Duplicate signing_endpoint block")
 	if n == nil {
 		return
 	}

@@ -105,6 +105,12 @@ func (l *loader) evalConvert(attr *hcl.Attribute, ctx *hcl.EvalContext, ty cty.T
 	if l.mayMark && funcs.ContainsMarked(v) {
 		v, _ = v.UnmarkDeep()
 	}
+	return l.convertArg(attr, v, ty)
+}
+
+// convertArg converts the unmarked value v of attr to ty (cty.DynamicPseudoType keeps the
+// value's own type) and says what it holds.
+func (l *loader) convertArg(attr *hcl.Attribute, v cty.Value, ty cty.Type) (cty.Value, state) {
 	if v.IsNull() {
 		return v, absent
 	}

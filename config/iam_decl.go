@@ -95,6 +95,7 @@ type iamInstance struct {
 	user   *User
 	group  *Group
 	sa     *ServiceAccount
+	attrs  AttrRanges // the attributes it declares: the Attrs of policy, user, group or sa
 
 	identityKnown bool      // the name or access key is known and valid
 	identityRange hcl.Range // where it is written (or defaulted from)
@@ -132,13 +133,7 @@ func (l *loader) decodeIAM(b *hcl.Block) {
 	schema := map[string]*hcl.BodySchema{
 		KindPolicy: policySchema, KindUser: userSchema, KindGroup: groupSchema, KindServiceAccount: serviceAccountSchema,
 	}[b.Type]
-	name, ok := l.label(b, b.Type)
-	content, diags := b.Body.Content(schema)
-	l.add(diags, b.DefRange)
-	if !ok {
-		return
-	}
-	n := l.newNode(b.Type+"."+name, b.DefRange, "Duplicate "+b.Type+" block")
+	name, content, n := l.openBlock(b, schema, b.Type, "Duplicate "+b.Type+" block")
 	if n == nil {
 		return
 	}

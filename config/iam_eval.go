@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/bucketform/bucketform/config/policy"
 )
@@ -22,7 +21,7 @@ func (l *loader) evalIAM(d *iamDecl, ctx *hcl.EvalContext) {
 	objs := make([]cty.Value, len(insts))
 	results := make([]*iamInstance, len(insts))
 	l.eachInstance(len(insts), false, func(i int) {
-		in := &iamInstance{decl: d, addr: insts[i].addr}
+		in := &iamInstance{decl: d, addr: insts[i].addr, attrs: AttrRanges{}}
 		switch d.kind {
 		case KindPolicy:
 			objs[i] = l.evalPolicyInstance(d, in, insts[i], exp)
@@ -63,21 +62,7 @@ func (l *loader) iamValue(attr *hcl.Attribute, ctx *hcl.EvalContext, ty cty.Type
 		}
 		v, _ = v.UnmarkDeep()
 	}
-	if v.IsNull() {
-		return v, absent
-	}
-	if ty != cty.DynamicPseudoType && !v.Type().Equals(ty) {
-		cv, err := convert.Convert(v, ty)
-		if err != nil {
-			l.errorf(attr.Expr.Range(), "Incorrect attribute value type", "Inappropriate value for attribute %q: %s.", attr.Name, err.Error())
-			return cty.DynamicVal, failed
-		}
-		v = cv
-	}
-	if !v.IsWhollyKnown() {
-		return v, unknown
-	}
-	return v, known
+	return l.convertArg(attr, v, ty)
 }
 
 // secretKey evaluates the secret_key of a user or service account. The value must be sensitive
@@ -121,10 +106,14 @@ func (l *loader) secretKey(attr *hcl.Attribute, ctx *hcl.EvalContext, addr strin
 }
 
 // iamName evaluates the name of a policy or group: the name argument, else each.key, else the
-// label.
-func (l *loader) iamName(d *iamDecl, in *iamInstance, inst instance, exp expansion, ctx *hcl.EvalContext) string {
+// label. A name argument declares IAMName.
+func (l *loader) iamName(in *iamInstance, inst instance, exp expansion) string {
+	d := in.decl
 	attr := d.attrs["name"]
-	v, st := l.iamValue(attr, ctx, cty.String)
+	if attr != nil {
+		in.attrs[IAMName] = attr.Range
+	}
+	v, st := l.iamValue(attr, inst.ctx, cty.String)
 	var name, defaulted string
 	switch st {
 	case known:
@@ -148,15 +137,30 @@ func (l *loader) iamName(d *iamDecl, in *iamInstance, inst instance, exp expansi
 	return name
 }
 
+// identityKeys evaluates the access_key and secret_key of a user or service account; each
+// declares its attribute when it is written.
+func (l *loader) identityKeys(in *iamInstance, ctx *hcl.EvalContext) (string, Secret) {
+	var secret Secret
+	if attr := in.decl.attrs["access_key"]; attr != nil {
+		in.attrs[IAMAccessKey] = attr.Range
+	}
+	key := l.accessKey(in, ctx)
+	if attr := in.decl.attrs["secret_key"]; attr != nil {
+		in.attrs[IAMSecretKey] = attr.Range
+		secret = l.secretKey(attr, ctx, in.addr)
+	}
+	return key, secret
+}
+
 // accessKey evaluates the access_key of a user or service account.
-func (l *loader) accessKey(d *iamDecl, in *iamInstance, ctx *hcl.EvalContext) string {
-	attr := d.attrs["access_key"]
+func (l *loader) accessKey(in *iamInstance, ctx *hcl.EvalContext) string {
+	attr := in.decl.attrs["access_key"]
 	v, st := l.iamValue(attr, ctx, cty.String)
 	if st != known {
 		return ""
 	}
 	key := v.AsString()
-	if problem := accessKeyProblem(key, d.kind == KindServiceAccount); problem != "" {
+	if problem := accessKeyProblem(key, in.decl.kind == KindServiceAccount); problem != "" {
 		l.errorf(attr.Expr.Range(), "Invalid access key", "%s: %s", in.addr, problem)
 		return key
 	}
@@ -164,16 +168,38 @@ func (l *loader) accessKey(d *iamDecl, in *iamInstance, ctx *hcl.EvalContext) st
 	return key
 }
 
-// enabled evaluates the enabled argument into dst and declares it.
-func (l *loader) enabled(d *iamDecl, ctx *hcl.EvalContext, attrs AttrRanges, dst *bool) {
-	attr := d.attrs["enabled"]
-	switch v, st := l.iamValue(attr, ctx, cty.Bool); st {
-	case known:
-		*dst = v.True()
-		attrs[IAMEnabled] = attr.Range
-	case unknown:
-		attrs[IAMEnabled] = attr.Range
+// iamArg evaluates the argument named a, converted to ty, and declares a when its value is
+// unknown, or known and accepted by set (which sets it on the instance, or reports why it
+// refuses it).
+func (l *loader) iamArg(in *iamInstance, ctx *hcl.EvalContext, a IAMAttr, ty cty.Type, set func(in *iamInstance, attr *hcl.Attribute, v cty.Value) bool) {
+	attr := in.decl.attrs[string(a)]
+	if v, st := l.iamValue(attr, ctx, ty); st == unknown || st == known && set(in, attr, v) {
+		in.attrs[a] = attr.Range
 	}
+}
+
+// enabled evaluates the enabled argument into dst and declares it.
+func (l *loader) enabled(in *iamInstance, ctx *hcl.EvalContext, dst *bool) {
+	l.iamArg(in, ctx, IAMEnabled, cty.Bool, func(_ *iamInstance, _ *hcl.Attribute, v cty.Value) bool {
+		*dst = v.True()
+		return true
+	})
+}
+
+// refsArg evaluates the list of references named a (policies, members) into dst and declares
+// a unless the argument is absent or invalid. It reports whether every reference is known.
+func (l *loader) refsArg(in *iamInstance, ctx *hcl.EvalContext, a IAMAttr, rk refKind, dst *[]IAMRef) bool {
+	attr := in.decl.attrs[string(a)]
+	if attr == nil {
+		return false
+	}
+	refs, allKnown, st := l.iamRefList(attr, ctx, rk, in.decl.deployment, in.addr)
+	if st == absent || st == failed {
+		return false
+	}
+	in.attrs[a] = attr.Range
+	*dst = refs
+	return allKnown && st == known
 }
 
 // refKind describes what a list of references may hold: references to blocks of one kind, or
@@ -279,14 +305,81 @@ func (l *loader) iamRefList(attr *hcl.Attribute, ctx *hcl.EvalContext, rk refKin
 	return refs, allKnown, st
 }
 
+// evalPolicyInstance evaluates one instance of a policy block: its name and its statements.
 func (l *loader) evalPolicyInstance(d *iamDecl, in *iamInstance, inst instance, exp expansion) cty.Value {
-	ctx := inst.ctx
-	p := &Policy{Address: in.addr, Deployment: d.deployment, DeclRange: d.block.DefRange, Attrs: AttrRanges{}}
+	p := &Policy{Address: in.addr, Deployment: d.deployment, DeclRange: d.block.DefRange, Attrs: in.attrs}
 	in.policy = p
-	p.Name = l.iamName(d, in, inst, exp, ctx)
-	if attr := d.attrs["name"]; attr != nil {
-		p.Attrs[IAMName] = attr.Range
+	p.Name = l.iamName(in, inst, exp)
+	l.policyDocument(in, inst.ctx)
+	document := cty.UnknownVal(cty.String)
+	if in.docKnown {
+		document = cty.StringVal(p.Document.JSON())
 	}
+	return cty.ObjectVal(map[string]cty.Value{
+		"name":     knownString(p.Name, in.identityKnown),
+		"minio":    knownString(d.deployment, d.deployment != ""),
+		"document": document,
+	})
+}
+
+// evalUserInstance evaluates one instance of a user block: its keys, status and policies.
+func (l *loader) evalUserInstance(d *iamDecl, in *iamInstance, inst instance) cty.Value {
+	ctx := inst.ctx
+	u := &User{Address: in.addr, Deployment: d.deployment, DeclRange: d.block.DefRange, Attrs: in.attrs}
+	in.user = u
+	u.AccessKey, u.SecretKey = l.identityKeys(in, ctx)
+	l.enabled(in, ctx, &u.Enabled)
+	in.policiesKnown = l.refsArg(in, ctx, IAMPolicies, policyRefs, &u.Policies)
+	return cty.ObjectVal(map[string]cty.Value{
+		"access_key": knownString(u.AccessKey, in.identityKnown),
+		"minio":      knownString(d.deployment, d.deployment != ""),
+	})
+}
+
+// evalGroupInstance evaluates one instance of a group block: its name, members, policies and
+// status.
+func (l *loader) evalGroupInstance(d *iamDecl, in *iamInstance, inst instance, exp expansion) cty.Value {
+	ctx := inst.ctx
+	g := &Group{Address: in.addr, Deployment: d.deployment, DeclRange: d.block.DefRange, Attrs: in.attrs}
+	in.group = g
+	g.Name = l.iamName(in, inst, exp)
+	in.membersKnown = l.refsArg(in, ctx, IAMMembers, userRefs, &g.Members)
+	in.policiesKnown = l.refsArg(in, ctx, IAMPolicies, policyRefs, &g.Policies)
+	l.enabled(in, ctx, &g.Enabled)
+	return cty.ObjectVal(map[string]cty.Value{
+		"name":  knownString(g.Name, in.identityKnown),
+		"minio": knownString(d.deployment, d.deployment != ""),
+	})
+}
+
+// evalServiceAccountInstance evaluates one instance of a service_account block: its user, keys,
+// inline policy, expiry, display name, description and status. Each argument declares its
+// attribute as IAMAttr documents.
+func (l *loader) evalServiceAccountInstance(d *iamDecl, in *iamInstance, inst instance) cty.Value {
+	ctx := inst.ctx
+	s := &ServiceAccount{Address: in.addr, Deployment: d.deployment, DeclRange: d.block.DefRange, Attrs: in.attrs}
+	in.sa = s
+	l.parentUser(in, ctx)
+	s.AccessKey, s.SecretKey = l.identityKeys(in, ctx)
+	if attr := d.attrs["policy"]; attr != nil {
+		s.Attrs[IAMPolicy] = attr.Range
+		s.Policy, s.PolicyFrom, in.docKnown = l.inlinePolicy(attr, ctx, in.addr)
+	}
+	l.iamArg(in, ctx, IAMExpires, cty.String, l.setExpiry)
+	l.iamArg(in, ctx, IAMName, cty.String, l.setDisplayName)
+	l.iamArg(in, ctx, IAMDescription, cty.String, l.setDescription)
+	l.enabled(in, ctx, &s.Enabled)
+	return cty.ObjectVal(map[string]cty.Value{
+		"access_key": knownString(s.AccessKey, in.identityKnown),
+		"minio":      knownString(d.deployment, d.deployment != ""),
+		"user":       knownString(s.User.Name, in.parentKnown),
+	})
+}
+
+// policyDocument evaluates the statements of a policy: its document argument, or its grant and
+// statement blocks (decodeIAM reports a policy with both or neither).
+func (l *loader) policyDocument(in *iamInstance, ctx *hcl.EvalContext) {
+	d, p := in.decl, in.policy
 	in.docKnown = true
 	if attr := d.attrs["document"]; attr != nil {
 		p.Attrs[IAMDocument] = attr.Range
@@ -307,181 +400,98 @@ func (l *loader) evalPolicyInstance(d *iamDecl, in *iamInstance, inst instance, 
 		default:
 			in.docKnown = false
 		}
-	} else if len(d.parts) > 0 {
-		p.Attrs[IAMDocument] = d.parts[0].block.DefRange
-		var stmts []policy.Statement
-		for _, part := range d.parts {
-			var s []policy.Statement
-			var ok bool
-			if part.block.Type == "grant" {
-				s, ok = l.evalGrant(part, ctx, d.deployment, in.addr)
-			} else {
-				s, ok = l.evalStatement(part, ctx, in.addr)
-			}
-			in.docKnown = in.docKnown && ok
-			stmts = append(stmts, s...)
-		}
-		if in.docKnown {
-			p.Document = policy.Document{Version: policyVersion, Statements: stmts}
-		}
-	} else {
+		return
+	}
+	if len(d.parts) == 0 {
 		in.docKnown = false
+		return
 	}
-	document := cty.UnknownVal(cty.String)
+	p.Attrs[IAMDocument] = d.parts[0].block.DefRange
+	var stmts []policy.Statement
+	for _, part := range d.parts {
+		var s []policy.Statement
+		var ok bool
+		if part.block.Type == "grant" {
+			s, ok = l.evalGrant(part, ctx, d.deployment, in.addr)
+		} else {
+			s, ok = l.evalStatement(part, ctx, in.addr)
+		}
+		in.docKnown = in.docKnown && ok
+		stmts = append(stmts, s...)
+	}
 	if in.docKnown {
-		document = cty.StringVal(p.Document.JSON())
+		p.Document = policy.Document{Version: policyVersion, Statements: stmts}
 	}
-	return cty.ObjectVal(map[string]cty.Value{
-		"name":     knownString(p.Name, in.identityKnown),
-		"minio":    knownString(d.deployment, d.deployment != ""),
-		"document": document,
-	})
 }
 
-func (l *loader) evalUserInstance(d *iamDecl, in *iamInstance, inst instance) cty.Value {
-	ctx := inst.ctx
-	u := &User{Address: in.addr, Deployment: d.deployment, DeclRange: d.block.DefRange, Attrs: AttrRanges{}}
-	in.user = u
-	if attr := d.attrs["access_key"]; attr != nil {
-		u.Attrs[IAMAccessKey] = attr.Range
+// parentUser evaluates the user of a service account: a user reference or an access key,
+// never a service account.
+func (l *loader) parentUser(in *iamInstance, ctx *hcl.EvalContext) {
+	attr, s := in.decl.attrs["user"], in.sa
+	if attr == nil {
+		return
 	}
-	u.AccessKey = l.accessKey(d, in, ctx)
-	if attr := d.attrs["secret_key"]; attr != nil {
-		u.Attrs[IAMSecretKey] = attr.Range
-		u.SecretKey = l.secretKey(attr, ctx, in.addr)
+	s.Attrs[IAMUser] = attr.Range
+	v, st := l.iamValue(attr, ctx, cty.DynamicPseudoType)
+	if st != known && st != unknown {
+		return
 	}
-	l.enabled(d, ctx, u.Attrs, &u.Enabled)
-	if attr := d.attrs["policies"]; attr != nil {
-		refs, allKnown, st := l.iamRefList(attr, ctx, policyRefs, d.deployment, in.addr)
-		if st != absent && st != failed {
-			u.Attrs[IAMPolicies] = attr.Range
-			u.Policies, in.policiesKnown = refs, allKnown && st == known
-		}
+	if v.Type().Equals(serviceAccountObjectType) {
+		l.errorf(attr.Expr.Range(), "Invalid user reference",
+			"The user of %s is a service account; a service account belongs to a user. Refer to a user block, like user.NAME, or give the user's access key.", in.addr)
+	} else if r, k, ok := l.iamRef(v, userRefs, in.decl.deployment, attr, in.addr); ok {
+		s.User, in.parentKnown = r, k
 	}
-	return cty.ObjectVal(map[string]cty.Value{
-		"access_key": knownString(u.AccessKey, in.identityKnown),
-		"minio":      knownString(d.deployment, d.deployment != ""),
-	})
 }
 
-func (l *loader) evalGroupInstance(d *iamDecl, in *iamInstance, inst instance, exp expansion) cty.Value {
-	ctx := inst.ctx
-	g := &Group{Address: in.addr, Deployment: d.deployment, DeclRange: d.block.DefRange, Attrs: AttrRanges{}}
-	in.group = g
-	g.Name = l.iamName(d, in, inst, exp, ctx)
-	if attr := d.attrs["name"]; attr != nil {
-		g.Attrs[IAMName] = attr.Range
+// setExpiry sets the expiry of a service account: an RFC 3339 time in the future.
+func (l *loader) setExpiry(in *iamInstance, attr *hcl.Attribute, v cty.Value) bool {
+	t, err := time.Parse(time.RFC3339, v.AsString())
+	now := l.opts.Now
+	if now.IsZero() {
+		now = time.Now()
 	}
-	if attr := d.attrs["members"]; attr != nil {
-		refs, allKnown, st := l.iamRefList(attr, ctx, userRefs, d.deployment, in.addr)
-		if st != absent && st != failed {
-			g.Attrs[IAMMembers] = attr.Range
-			g.Members, in.membersKnown = refs, allKnown && st == known
-		}
+	switch {
+	case err != nil:
+		l.errorf(attr.Expr.Range(), "Invalid expiry",
+			"The expires of %s is %q, which is not an RFC 3339 time. Write it like \"2027-06-30T00:00:00Z\".", in.addr, v.AsString())
+		return false
+	case !t.After(now):
+		l.errorf(attr.Expr.Range(), "Expiry in the past",
+			"%s expires at %s, which has passed (it is now %s), and MinIO refuses a service account that is already expired. Set a time in the future, or remove expires.",
+			in.addr, t.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		return false
 	}
-	if attr := d.attrs["policies"]; attr != nil {
-		refs, allKnown, st := l.iamRefList(attr, ctx, policyRefs, d.deployment, in.addr)
-		if st != absent && st != failed {
-			g.Attrs[IAMPolicies] = attr.Range
-			g.Policies, in.policiesKnown = refs, allKnown && st == known
-		}
-	}
-	l.enabled(d, ctx, g.Attrs, &g.Enabled)
-	return cty.ObjectVal(map[string]cty.Value{
-		"name":  knownString(g.Name, in.identityKnown),
-		"minio": knownString(d.deployment, d.deployment != ""),
-	})
+	in.sa.Expires = t
+	return true
 }
 
-func (l *loader) evalServiceAccountInstance(d *iamDecl, in *iamInstance, inst instance) cty.Value {
-	ctx := inst.ctx
-	s := &ServiceAccount{Address: in.addr, Deployment: d.deployment, DeclRange: d.block.DefRange, Attrs: AttrRanges{}}
-	in.sa = s
-	if attr := d.attrs["user"]; attr != nil {
-		s.Attrs[IAMUser] = attr.Range
-		if v, st := l.iamValue(attr, ctx, cty.DynamicPseudoType); st == known || st == unknown {
-			if v.Type().Equals(serviceAccountObjectType) {
-				l.errorf(attr.Expr.Range(), "Invalid user reference",
-					"The user of %s is a service account; a service account belongs to a user. Refer to a user block, like user.NAME, or give the user's access key.", in.addr)
-			} else if r, k, ok := l.iamRef(v, userRefs, d.deployment, attr, in.addr); ok {
-				s.User, in.parentKnown = r, k
-			}
-		}
+// setDisplayName sets the display name of a service account, as MinIO restricts it.
+func (l *loader) setDisplayName(in *iamInstance, attr *hcl.Attribute, v cty.Value) bool {
+	name := v.AsString()
+	if n := len(name); n > MaxServiceAccountName {
+		l.errorf(attr.Expr.Range(), "Service account name too long",
+			"The name of %s is %d bytes long; MinIO allows at most %d.", in.addr, n, MaxServiceAccountName)
+		return false
 	}
-	if attr := d.attrs["access_key"]; attr != nil {
-		s.Attrs[IAMAccessKey] = attr.Range
+	if name != "" && !(name[0] >= 'a' && name[0] <= 'z' || name[0] >= 'A' && name[0] <= 'Z') {
+		l.errorf(attr.Expr.Range(), "Invalid service account name",
+			"The name of %s is %q; MinIO wants a name that starts with a letter and holds ASCII letters, digits, underscores and hyphens.", in.addr, name)
+		return false
 	}
-	s.AccessKey = l.accessKey(d, in, ctx)
-	if attr := d.attrs["secret_key"]; attr != nil {
-		s.Attrs[IAMSecretKey] = attr.Range
-		s.SecretKey = l.secretKey(attr, ctx, in.addr)
+	in.sa.Name = name
+	return true
+}
+
+// setDescription sets the description of a service account.
+func (l *loader) setDescription(in *iamInstance, attr *hcl.Attribute, v cty.Value) bool {
+	if n := len(v.AsString()); n > maxServiceAccountDescLen {
+		l.errorf(attr.Expr.Range(), "Service account description too long",
+			"The description of %s is %d bytes long; MinIO allows at most %d.", in.addr, n, maxServiceAccountDescLen)
+		return false
 	}
-	if attr := d.attrs["policy"]; attr != nil {
-		s.Attrs[IAMPolicy] = attr.Range
-		s.Policy, s.PolicyFrom, in.docKnown = l.inlinePolicy(attr, ctx, in.addr)
-	}
-	if attr := d.attrs["expires"]; attr != nil {
-		switch v, st := l.iamValue(attr, ctx, cty.String); st {
-		case known:
-			t, err := time.Parse(time.RFC3339, v.AsString())
-			now := l.opts.Now
-			if now.IsZero() {
-				now = time.Now()
-			}
-			switch {
-			case err != nil:
-				l.errorf(attr.Expr.Range(), "Invalid expiry",
-					"The expires of %s is %q, which is not an RFC 3339 time. Write it like \"2027-06-30T00:00:00Z\".", in.addr, v.AsString())
-			case !t.After(now):
-				l.errorf(attr.Expr.Range(), "Expiry in the past",
-					"%s expires at %s, which has passed (it is now %s), and MinIO refuses a service account that is already expired. Set a time in the future, or remove expires.",
-					in.addr, t.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
-			default:
-				s.Expires = t
-				s.Attrs[IAMExpires] = attr.Range
-			}
-		case unknown:
-			s.Attrs[IAMExpires] = attr.Range
-		}
-	}
-	if attr := d.attrs["name"]; attr != nil {
-		switch v, st := l.iamValue(attr, ctx, cty.String); st {
-		case known:
-			name := v.AsString()
-			if n := len(name); n > MaxServiceAccountName {
-				l.errorf(attr.Expr.Range(), "Service account name too long",
-					"The name of %s is %d bytes long; MinIO allows at most %d.", in.addr, n, MaxServiceAccountName)
-			} else if name != "" && !(name[0] >= 'a' && name[0] <= 'z' || name[0] >= 'A' && name[0] <= 'Z') {
-				l.errorf(attr.Expr.Range(), "Invalid service account name",
-					"The name of %s is %q; MinIO wants a name that starts with a letter and holds ASCII letters, digits, underscores and hyphens.", in.addr, name)
-			} else {
-				s.Name = v.AsString()
-				s.Attrs[IAMName] = attr.Range
-			}
-		case unknown:
-			s.Attrs[IAMName] = attr.Range
-		}
-	}
-	if attr := d.attrs["description"]; attr != nil {
-		switch v, st := l.iamValue(attr, ctx, cty.String); st {
-		case known:
-			if n := len(v.AsString()); n > maxServiceAccountDescLen {
-				l.errorf(attr.Expr.Range(), "Service account description too long",
-					"The description of %s is %d bytes long; MinIO allows at most %d.", in.addr, n, maxServiceAccountDescLen)
-			} else {
-				s.Description = v.AsString()
-				s.Attrs[IAMDescription] = attr.Range
-			}
-		case unknown:
-			s.Attrs[IAMDescription] = attr.Range
-		}
-	}
-	l.enabled(d, ctx, s.Attrs, &s.Enabled)
-	return cty.ObjectVal(map[string]cty.Value{
-		"access_key": knownString(s.AccessKey, in.identityKnown),
-		"minio":      knownString(d.deployment, d.deployment != ""),
-		"user":       knownString(s.User.Name, in.parentKnown),
-	})
+	in.sa.Description = v.AsString()
+	return true
 }
 
 // inlinePolicy evaluates a service account's policy: a reference to a policy block (its

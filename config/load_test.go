@@ -111,7 +111,7 @@ func TestValidSpecExample(t *testing.T) {
 	}
 
 	p := cfg.Presigns[0]
-	wantP := Presign{Address: "presign.artifact_upload", Name: "artifact_upload", Key: "runs/dev/output.tar.gz",
+	wantP := Presign{Address: "presign.artifact_upload", Key: "runs/dev/output.tar.gz",
 		Bucket: "bitflow-data", Deployment: "main", Method: "PUT", Expires: 24 * time.Hour, Endpoint: "public", DeclRange: p.DeclRange}
 	if !reflect.DeepEqual(*p, wantP) {
 		t.Errorf("presign = %+v\nwant      %+v", *p, wantP)

@@ -11,20 +11,13 @@ var outputSchema = &hcl.BodySchema{
 
 // outputDecl is an output block.
 type outputDecl struct {
-	block *hcl.Block
 	value *hcl.Attribute
 	node  *node
 	out   *Output
 }
 
 func (l *loader) decodeOutput(b *hcl.Block) {
-	name, ok := l.label(b, "output")
-	content, diags := b.Body.Content(outputSchema)
-	l.add(diags, b.DefRange)
-	if !ok {
-		return
-	}
-	n := l.newNode("output."+name, b.DefRange, "Duplicate output definition")
+	name, content, n := l.openBlock(b, outputSchema, "output", "Duplicate output definition")
 	if n == nil {
 		return
 	}
@@ -35,7 +28,7 @@ func (l *loader) decodeOutput(b *hcl.Block) {
 	if v, st := l.staticValue(content.Attributes["sensitive"], cty.Bool); st == known {
 		o.Sensitive = v.True()
 	}
-	d := &outputDecl{block: b, value: content.Attributes["value"], node: n, out: o}
+	d := &outputDecl{value: content.Attributes["value"], node: n, out: o}
 	n.marks = o.Sensitive
 	if d.value == nil {
 		d.value = &hcl.Attribute{Name: "value", Expr: hcl.StaticExpr(cty.DynamicVal, b.DefRange), Range: b.DefRange, NameRange: b.DefRange}

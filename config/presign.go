@@ -23,13 +23,19 @@ const MaxKeyLength = 1024
 // PresignMethods are the methods a presign block may sign.
 var PresignMethods = []string{"GET", "PUT", "HEAD", "POST"}
 
-var presignSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{
-		{Name: "bucket", Required: true}, {Name: "key"}, {Name: "key_prefix"},
-		{Name: "method"}, {Name: "expires", Required: true}, {Name: "endpoint"},
-		{Name: "max_size"}, {Name: "content_type"}, {Name: "for_each"}, {Name: "minio"},
-	},
-}
+// presignSchema is the schema of a presign block: bucket, the arguments of presignArgs, and the
+// arguments with functions of their own. HCL suggests the first name within two edits of a
+// misspelt one: the order is the one the schema always had for every two names close enough
+// for it to matter (bucket and key, method and minio: four edits apart).
+var presignSchema = func() *hcl.BodySchema {
+	attrs := []hcl.AttributeSchema{{Name: "bucket", Required: true}}
+	for _, a := range presignArgs {
+		attrs = append(attrs, hcl.AttributeSchema{Name: a.name})
+	}
+	return &hcl.BodySchema{Attributes: append(attrs,
+		hcl.AttributeSchema{Name: "method"}, hcl.AttributeSchema{Name: "expires", Required: true}, hcl.AttributeSchema{Name: "endpoint"},
+		hcl.AttributeSchema{Name: "for_each"}, hcl.AttributeSchema{Name: "minio"})}
+}()
 
 // presignObjectType is the type of presign.NAME (of each instance, for a for_each block).
 var presignObjectType = cty.Object(map[string]cty.Type{
@@ -51,13 +57,7 @@ type presignDecl struct {
 }
 
 func (l *loader) decodePresign(b *hcl.Block) {
-	name, ok := l.label(b, "presign")
-	content, diags := b.Body.Content(presignSchema)
-	l.add(diags, b.DefRange)
-	if !ok {
-		return
-	}
-	n := l.newNode("presign."+name, b.DefRange, "Duplicate presign block")
+	name, content, n := l.openBlock(b, presignSchema, "presign", "Duplicate presign block")
 	if n == nil {
 		return
 	}
@@ -117,109 +117,19 @@ func (l *loader) evalPresign(d *presignDecl, ctx *hcl.EvalContext) {
 // evalPresignInstance evaluates one instance, and signs it when Options.Presign is set and
 // everything about it is known and valid.
 func (l *loader) evalPresignInstance(d *presignDecl, in instance) (*Presign, cty.Value) {
-	ctx := in.ctx
 	errorsBefore := l.errorCount()
-	p := &Presign{Address: in.addr, Name: d.name, DeclRange: d.block.DefRange, Endpoint: d.signer}
-	complete := d.refsOK
-
-	bucketKnown := false
-	p.Bucket, p.Deployment, bucketKnown = l.presignBucket(d, ctx)
-	complete = complete && bucketKnown && p.Deployment != ""
-
-	if se := l.signing[d.signer]; se != nil && p.Deployment != "" && se.Deployment != p.Deployment {
-		l.errorf(d.attrs["endpoint"].Expr.Range(), "Signing endpoint of another deployment",
-			"signing_endpoint.%s belongs to minio.%s, but the bucket of %s is on minio.%s. A URL is signed for the deployment that holds the bucket; use a signing endpoint of minio.%s.",
-			d.signer, se.Deployment, in.addr, p.Deployment, p.Deployment)
-	}
-
-	methodKnown := true
-	p.Method = "GET"
-	switch v, st := l.eval(d.attrs["method"], ctx, cty.String, useShown); st {
-	case known:
-		m := v.AsString()
-		if !contains(PresignMethods, m) {
-			l.errorf(d.attrs["method"].Expr.Range(), "Invalid presign method",
-				"method is %q; it must be one of %s (upper case).%s", m, quotedList(PresignMethods), didYouMean(strings.ToUpper(m), PresignMethods))
-			methodKnown = false
-		}
-		p.Method = m
-	case absent:
-	default:
-		methodKnown = false
-	}
-	complete = complete && methodKnown
-
-	switch v, st := l.eval(d.attrs["expires"], ctx, cty.String, useShown); st {
-	case known:
-		rng := d.attrs["expires"].Expr.Range()
-		dur, err := units.ParseDuration(v.AsString())
-		switch {
-		case err != nil:
-			l.errorf(rng, "Invalid duration", "expires is not a duration: %s.", err.Error())
-		case dur%time.Second != 0:
-			l.errorf(rng, "Invalid duration", "expires is %s; a presigned URL expires after a whole number of seconds.", dur)
-		case dur < MinExpires || dur > MaxExpires:
-			l.errorf(rng, "Expiry out of range",
-				"expires is %s; a presigned URL lives from 1s to 7d (604800s), the limit of SigV4. Choose an expiry in that range.", units.FormatDuration(dur))
-		default:
-			p.Expires = dur
-		}
-	default:
-		complete = false
-	}
-
-	key, keyState := l.eval(d.attrs["key"], ctx, cty.String, useSetting)
-	prefix, prefixState := l.eval(d.attrs["key_prefix"], ctx, cty.String, useSetting)
-	maxSize, maxState := l.eval(d.attrs["max_size"], ctx, cty.String, useSetting)
-	ctype, ctypeState := l.eval(d.attrs["content_type"], ctx, cty.String, useSetting)
-	for _, st := range []state{keyState, prefixState, maxState, ctypeState} {
-		if st == unknown || st == failed {
-			complete = false
-		}
-	}
+	p := &Presign{Address: in.addr, DeclRange: d.block.DefRange, Endpoint: d.signer}
+	var bucketKnown bool
+	p.Bucket, p.Deployment, bucketKnown = l.presignBucket(d, in.ctx)
+	l.checkSignerDeployment(d, p)
+	methodKnown := l.presignMethod(d, in.ctx, p)
+	expiresKnown := l.presignExpires(d, in.ctx, p)
+	states, argsSettled := l.presignArgStates(d, in.ctx, p)
 	if methodKnown {
-		post := p.Method == "POST"
-		if !post {
-			for _, name := range []string{"key_prefix", "max_size", "content_type"} {
-				if attr := d.attrs[name]; attr != nil {
-					l.errorf(attr.NameRange, "Argument only valid for POST",
-						"%s shapes a browser form upload (method = \"POST\"); a %s URL is for one given key. Remove %s, or use method = \"POST\".", name, p.Method, name)
-				}
-			}
-		}
-		switch {
-		case post && keyState != absent && prefixState != absent:
-			l.errorf(d.attrs["key_prefix"].NameRange, "Conflicting key and key_prefix",
-				"A POST upload has either one fixed key or any key under key_prefix; remove one of them.")
-		case keyState == absent && prefixState == absent && post:
-			l.errorf(d.block.DefRange, "Missing presign key",
-				"A POST presign needs key = \"path/to/object\" for one object, or key_prefix = \"uploads/\" to let the browser choose the name under it.")
-		case keyState == absent && !post:
-			l.errorf(d.block.DefRange, "Missing presign key",
-				"A %s presign signs one object; set key = \"path/to/object\".", p.Method)
-		}
+		l.checkPresignForm(d, p, states)
 	}
-	if keyState == known {
-		p.Key = l.objectKey(key.AsString(), d.attrs["key"])
-	}
-	if prefixState == known {
-		p.KeyPrefix = l.objectKey(prefix.AsString(), d.attrs["key_prefix"])
-	}
-	if maxState == known {
-		rng := d.attrs["max_size"].Expr.Range()
-		n, err := units.ParseSize(maxSize.AsString())
-		switch {
-		case err != nil:
-			l.errorf(rng, "Invalid size", "max_size is not a size: %s. Write it like \"1GiB\" or \"500MB\".", err.Error())
-		case n == 0 || n > math.MaxInt64:
-			l.errorf(rng, "Invalid size", "max_size must be at least 1 byte and at most %d bytes.", int64(math.MaxInt64))
-		default:
-			p.MaxSize = int64(n)
-		}
-	}
-	if ctypeState == known {
-		p.ContentType = ctype.AsString()
-	}
+	keyKnown := settled(states["key"]) && settled(states["key_prefix"])
+	complete := d.refsOK && bucketKnown && p.Deployment != "" && methodKnown && expiresKnown && argsSettled
 
 	obj := map[string]cty.Value{
 		"url":         cty.UnknownVal(cty.String),
@@ -227,23 +137,14 @@ func (l *loader) evalPresignInstance(d *presignDecl, in instance) (*Presign, cty
 		"form_fields": cty.UnknownVal(cty.Map(cty.String)),
 		"method":      knownString(p.Method, methodKnown),
 		"bucket":      knownString(p.Bucket, bucketKnown),
-		"key":         knownString(p.Key+p.KeyPrefix, keyState != unknown && keyState != failed && prefixState != unknown && prefixState != failed),
+		"key":         knownString(p.Key+p.KeyPrefix, keyKnown),
 	}
 	if methodKnown && p.Method != "POST" {
 		obj["form_fields"] = cty.MapValEmpty(cty.String)
 	}
-	l.notePresign(p, presignFacts{bucketKnown: bucketKnown, methodKnown: methodKnown,
-		keyKnown: keyState != unknown && keyState != failed && prefixState != unknown && prefixState != failed})
+	l.notePresign(p, presignFacts{bucketKnown: bucketKnown, methodKnown: methodKnown, keyKnown: keyKnown})
 	if complete && l.errorCount() == errorsBefore {
-		if err := CheckPresignKeys(p); err != nil {
-			rng := d.block.DefRange
-			if a := d.attrs["key"]; a != nil {
-				rng = a.Expr.Range()
-			} else if a := d.attrs["key_prefix"]; a != nil {
-				rng = a.Expr.Range()
-			}
-			l.errorf(rng, "Invalid presign key", "%s.", strings.TrimSuffix(err.Error(), "."))
-		}
+		l.checkPresignKeys(d, p)
 	}
 	// The count of diagnostics tells whether this instance reported an error: with
 	// Options.Presign set, instances are evaluated one after the other (see eachInstance).
@@ -251,6 +152,169 @@ func (l *loader) evalPresignInstance(d *presignDecl, in instance) (*Presign, cty
 		l.sign(p, obj)
 	}
 	return p, cty.ObjectVal(obj)
+}
+
+// checkSignerDeployment checks that the signing endpoint of p belongs to the deployment that
+// holds its bucket.
+func (l *loader) checkSignerDeployment(d *presignDecl, p *Presign) {
+	if se := l.signing[d.signer]; se != nil && p.Deployment != "" && se.Deployment != p.Deployment {
+		l.errorf(d.attrs["endpoint"].Expr.Range(), "Signing endpoint of another deployment",
+			"signing_endpoint.%s belongs to minio.%s, but the bucket of %s is on minio.%s. A URL is signed for the deployment that holds the bucket; use a signing endpoint of minio.%s.",
+			d.signer, se.Deployment, p.Address, p.Deployment, p.Deployment)
+	}
+}
+
+// presignMethod evaluates the method into p, GET when it is not written. It reports whether
+// the method is known and valid.
+func (l *loader) presignMethod(d *presignDecl, ctx *hcl.EvalContext, p *Presign) bool {
+	p.Method = "GET"
+	v, st := l.eval(d.attrs["method"], ctx, cty.String, useShown)
+	switch st {
+	case absent:
+		return true
+	case known:
+		p.Method = v.AsString()
+		if !contains(PresignMethods, p.Method) {
+			l.errorf(d.attrs["method"].Expr.Range(), "Invalid presign method",
+				"method is %q; it must be one of %s (upper case).%s", p.Method, quotedList(PresignMethods), didYouMean(strings.ToUpper(p.Method), PresignMethods))
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+// presignExpires evaluates the expiry into p. It reports whether the expiry is known (an
+// invalid one is known and reported).
+func (l *loader) presignExpires(d *presignDecl, ctx *hcl.EvalContext, p *Presign) bool {
+	v, st := l.eval(d.attrs["expires"], ctx, cty.String, useShown)
+	if st != known {
+		return false
+	}
+	rng := d.attrs["expires"].Expr.Range()
+	dur, err := units.ParseDuration(v.AsString())
+	switch {
+	case err != nil:
+		l.errorf(rng, "Invalid duration", "expires is not a duration: %s.", err.Error())
+	case dur%time.Second != 0:
+		l.errorf(rng, "Invalid duration", "expires is %s; a presigned URL expires after a whole number of seconds.", dur)
+	case dur < MinExpires || dur > MaxExpires:
+		l.errorf(rng, "Expiry out of range",
+			"expires is %s; a presigned URL lives from 1s to 7d (604800s), the limit of SigV4. Choose an expiry in that range.", units.FormatDuration(dur))
+	default:
+		p.Expires = dur
+	}
+	return true
+}
+
+// presignArg is an argument of a presign block that says which object it signs for or shapes
+// a POST upload: a string, which may be sensitive (it is never shown).
+type presignArg struct {
+	name     string
+	postOnly bool // shapes a browser form upload: only method = "POST" takes it
+	// set checks a known value and sets it on the presign, reporting the errors of one that
+	// is not valid.
+	set func(l *loader, p *Presign, attr *hcl.Attribute, s string)
+}
+
+// presignArgs are the arguments of a presign block that say what it signs for, in the order
+// they are evaluated. Adding one is adding an entry (and a field of Presign). The others
+// (bucket, method, expires, endpoint, minio, for_each) have functions of their own, since
+// other arguments depend on them.
+var presignArgs = []presignArg{
+	{"key", false, (*loader).setPresignKey},
+	{"key_prefix", true, (*loader).setPresignKeyPrefix},
+	{"max_size", true, (*loader).setPresignMaxSize},
+	{"content_type", true, (*loader).setPresignContentType},
+}
+
+// presignArgStates evaluates the arguments of presignArgs into p. It returns the state of each,
+// by name, and whether all are settled.
+func (l *loader) presignArgStates(d *presignDecl, ctx *hcl.EvalContext, p *Presign) (map[string]state, bool) {
+	states := make(map[string]state, len(presignArgs))
+	all := true
+	for _, a := range presignArgs {
+		attr := d.attrs[a.name]
+		v, st := l.eval(attr, ctx, cty.String, useSetting)
+		if st == known {
+			a.set(l, p, attr, v.AsString())
+		}
+		states[a.name] = st
+		all = all && settled(st)
+	}
+	return states, all
+}
+
+// settled reports whether an argument in state st is as it will be when the presign is signed:
+// absent, or known.
+func settled(st state) bool { return st != unknown && st != failed }
+
+// checkPresignForm applies the rules that depend on the (known and valid) method: only POST
+// takes the arguments that shape a form upload, a POST presign has key or key_prefix but not
+// both, and any other has key.
+func (l *loader) checkPresignForm(d *presignDecl, p *Presign, states map[string]state) {
+	post := p.Method == "POST"
+	for _, a := range presignArgs {
+		if attr := d.attrs[a.name]; a.postOnly && !post && attr != nil {
+			l.errorf(attr.NameRange, "Argument only valid for POST",
+				"%s shapes a browser form upload (method = \"POST\"); a %s URL is for one given key. Remove %s, or use method = \"POST\".", a.name, p.Method, a.name)
+		}
+	}
+	hasKey, hasPrefix := states["key"] != absent, states["key_prefix"] != absent
+	switch {
+	case post && hasKey && hasPrefix:
+		l.errorf(d.attrs["key_prefix"].NameRange, "Conflicting key and key_prefix",
+			"A POST upload has either one fixed key or any key under key_prefix; remove one of them.")
+	case post && !hasKey && !hasPrefix:
+		l.errorf(d.block.DefRange, "Missing presign key",
+			"A POST presign needs key = \"path/to/object\" for one object, or key_prefix = \"uploads/\" to let the browser choose the name under it.")
+	case !post && !hasKey:
+		l.errorf(d.block.DefRange, "Missing presign key",
+			"A %s presign signs one object; set key = \"path/to/object\".", p.Method)
+	}
+}
+
+// setPresignKey sets the key of the one object a presign is for.
+func (l *loader) setPresignKey(p *Presign, attr *hcl.Attribute, s string) {
+	p.Key = l.objectKey(s, attr)
+}
+
+// setPresignKeyPrefix sets the prefix of the keys a POST upload may choose.
+func (l *loader) setPresignKeyPrefix(p *Presign, attr *hcl.Attribute, s string) {
+	p.KeyPrefix = l.objectKey(s, attr)
+}
+
+// setPresignMaxSize sets the largest upload a POST form accepts.
+func (l *loader) setPresignMaxSize(p *Presign, attr *hcl.Attribute, s string) {
+	rng := attr.Expr.Range()
+	n, err := units.ParseSize(s)
+	switch {
+	case err != nil:
+		l.errorf(rng, "Invalid size", "max_size is not a size: %s. Write it like \"1GiB\" or \"500MB\".", err.Error())
+	case n == 0 || n > math.MaxInt64:
+		l.errorf(rng, "Invalid size", "max_size must be at least 1 byte and at most %d bytes.", int64(math.MaxInt64))
+	default:
+		p.MaxSize = int64(n)
+	}
+}
+
+// setPresignContentType sets the Content-Type a POST upload must send.
+func (l *loader) setPresignContentType(p *Presign, _ *hcl.Attribute, s string) { p.ContentType = s }
+
+// checkPresignKeys reports what CheckPresignKeys finds wrong with the keys of a presign that is
+// otherwise valid, at its key or key_prefix.
+func (l *loader) checkPresignKeys(d *presignDecl, p *Presign) {
+	err := CheckPresignKeys(p)
+	if err == nil {
+		return
+	}
+	rng := d.block.DefRange
+	if a := d.attrs["key"]; a != nil {
+		rng = a.Expr.Range()
+	} else if a := d.attrs["key_prefix"]; a != nil {
+		rng = a.Expr.Range()
+	}
+	l.errorf(rng, "Invalid presign key", "%s.", strings.TrimSuffix(err.Error(), "."))
 }
 
 // presignBucket evaluates the bucket argument: a bucket block reference (bucket.data,

@@ -118,7 +118,6 @@ type Removed struct {
 // Presign is one presign instance: what to sign, for whom and for how long.
 type Presign struct {
 	Address     string // presign.upload, or presign.upload["a"]
-	Name        string // block label
 	Key         string // the object key (GET, PUT, HEAD; POST with a fixed key)
 	KeyPrefix   string // POST: the client may choose any key under this prefix
 	Bucket      string

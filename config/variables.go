@@ -61,13 +61,7 @@ var validationSchema = &hcl.BodySchema{
 }
 
 func (l *loader) decodeVariable(b *hcl.Block) {
-	name, ok := l.label(b, "variable")
-	content, diags := b.Body.Content(variableSchema)
-	l.add(diags, b.DefRange)
-	if !ok {
-		return
-	}
-	n := l.newNode("var."+name, b.DefRange, "Duplicate variable declaration")
+	name, content, n := l.openBlock(b, variableSchema, "var", "Duplicate variable declaration")
 	if n == nil {
 		return
 	}

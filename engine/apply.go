@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/bucketform/bucketform/config/model"
+	"github.com/bucketform/bucketform/engine/kind"
 	"github.com/bucketform/bucketform/engine/ownership"
 	"github.com/bucketform/bucketform/engine/plan"
 	"github.com/bucketform/bucketform/engine/server"
@@ -187,7 +188,11 @@ func (e *Engine) Apply(ctx context.Context, p *plan.Plan, snap *Snapshot, opts A
 	}
 	run := func(changes []plan.Change) {
 		g := new(errgroup.Group)
-		g.SetLimit(e.opts.Parallelism)
+		limit := e.opts.Parallelism
+		for _, c := range changes {
+			limit = min(limit, kind.InFlight(e.kinds[c.Kind], e.opts.Parallelism))
+		}
+		g.SetLimit(limit)
 		for _, c := range changes {
 			if stopped() {
 				mu.Lock()

@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -171,8 +170,6 @@ func sourceRange(dir string, r hcl.Range) *plan.Range {
 type Snapshot struct {
 	// Deployments holds one entry per minio block, by name.
 	Deployments map[string]*DeploymentSnapshot
-	// ReadAt is when the refresh finished.
-	ReadAt time.Time
 }
 
 // DeploymentSnapshot is what one server holds.
@@ -259,21 +256,6 @@ func (e *Engine) deployment(name string) *deployment {
 
 // SetProgress sets the progress callback after New.
 func (e *Engine) SetProgress(f func(Progress)) { e.opts.Progress = f }
-
-// Stack returns the stack the engine plans for.
-func (e *Engine) Stack() string { return e.stack }
-
-// Schemas returns the schemas of the kinds the engine knows.
-func (e *Engine) Schemas() map[model.Kind]*plan.Schema { return e.schemas }
-
-// Endpoints returns each deployment's host[:port], by minio block name.
-func (e *Engine) Endpoints() map[string]string {
-	out := map[string]string{}
-	for _, d := range e.deployments {
-		out[d.name] = d.client.Endpoint()
-	}
-	return out
-}
 
 func (e *Engine) progress(phase string, done, total int) {
 	if e.opts.Progress != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -54,6 +53,7 @@ func (e *Engine) Refresh(ctx context.Context) (*Snapshot, error) {
 					continue
 				}
 				env := e.env(dep)
+				env.Parallelism = kind.InFlight(e.kinds[k], e.opts.Parallelism)
 				env.Shared = shared
 				env.Prefetched = prefetched[dep.name][k]
 				env.Progress = func() { e.progress("refresh", int(done.Add(1)), total) }
@@ -82,7 +82,6 @@ func (e *Engine) Refresh(ctx context.Context) (*Snapshot, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	snap.ReadAt = time.Now().UTC()
 	return snap, nil
 }
 

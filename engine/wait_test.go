@@ -61,7 +61,7 @@ func waitOnce(t *testing.T, e *engine.Engine, want ...string) {
 	}
 }
 
-// README, "Waiting for MinIO": http spoken to https ends the wait at the first attempt and says
+// docs/failures.md, "Waiting for MinIO": http spoken to https ends the wait at the first attempt and says
 // which setting to fix. A TLS MinIO answers plain http with 400 Bad Request, which the wait
 // took for a server still starting and retried for the whole -wait.
 func TestWaitStopsAtHTTPToTLSServer(t *testing.T) {

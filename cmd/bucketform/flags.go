@@ -75,9 +75,6 @@ func (e *engineFlags) options() engine.Options {
 	return engine.Options{Parallelism: e.parallelism, Targets: e.targets, Destroy: e.destroy}
 }
 
-// errHelp is returned by parse when -help was asked for; the caller exits 0.
-var errHelp = flag.ErrHelp
-
 // newFlagSet returns a flag set whose errors and usage go to w.
 func newFlagSet(name, usageLine string, w io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -109,15 +106,26 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// parseDir parses the flags of a command that takes at most one DIR argument (default ".").
-func parseDir(u *ui, fs *flag.FlagSet, args []string) (dir string, code int, ok bool) {
+// parseArgs parses the flags and positional arguments of a command and returns the positional
+// ones. ok is false when the command is done: -help was asked for (code 0), or the flags are
+// wrong (code 1, reported).
+func parseArgs(u *ui, fs *flag.FlagSet, args []string) (pos []string, code int, ok bool) {
 	pos, err := parse(fs, args)
-	if errors.Is(err, errHelp) {
-		return "", exitOK, false
+	if errors.Is(err, flag.ErrHelp) {
+		return nil, exitOK, false
 	}
 	if err != nil {
 		u.errorf("%v", err)
-		return "", exitError, false
+		return nil, exitError, false
+	}
+	return pos, 0, true
+}
+
+// parseDir parses the flags of a command that takes at most one DIR argument (default ".").
+func parseDir(u *ui, fs *flag.FlagSet, args []string) (dir string, code int, ok bool) {
+	pos, code, ok := parseArgs(u, fs, args)
+	if !ok {
+		return "", code, false
 	}
 	switch len(pos) {
 	case 0:

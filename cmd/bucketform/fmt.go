@@ -23,13 +23,9 @@ func runFmt(u *ui, args []string) int {
 	fset := newFlagSet("fmt", "fmt [-check] [-diff] [PATH...]", u.stderr)
 	fset.BoolVar(&check, "check", false, "do not rewrite files; exit 3 if any is not formatted")
 	fset.BoolVar(&showDiff, "diff", false, "print the changes as a unified diff")
-	paths, err := parse(fset, args)
-	if errors.Is(err, errHelp) {
-		return exitOK
-	}
-	if err != nil {
-		u.errorf("%v", err)
-		return exitError
+	paths, code, ok := parseArgs(u, fset, args)
+	if !ok {
+		return code
 	}
 	if len(paths) == 0 {
 		paths = []string{"."}

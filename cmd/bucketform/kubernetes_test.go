@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/bucketform/bucketform/config"
+	bfserver "github.com/bucketform/bucketform/engine/server"
 )
 
 // The Kubernetes examples cannot be run here (no cluster, no container engine), so these tests
@@ -394,9 +395,17 @@ func TestMinimumPolicyDocument(t *testing.T) {
 			granted[a] = append(granted[a], s.Resource...)
 		}
 	}
-	for _, a := range []string{"admin:GetBucketQuota", "admin:SetBucketQuota", "s3:CreateBucket", "s3:PutBucketTagging", "s3:PutLifecycleConfiguration"} {
+	// Every admin action the IAM kinds' requests name (bfserver.IAMActions), and nothing more.
+	need := append([]string{"admin:GetBucketQuota", "admin:SetBucketQuota", "admin:ExportBucketMetadata",
+		"s3:CreateBucket", "s3:PutBucketTagging", "s3:PutLifecycleConfiguration"}, bfserver.IAMActions...)
+	for _, a := range need {
 		if _, ok := granted[a]; !ok {
 			t.Errorf("the policy does not grant %s", a)
+		}
+	}
+	for a := range granted {
+		if strings.HasPrefix(a, "admin:") && !slices.Contains(need, a) {
+			t.Errorf("the policy grants %s, which no request of bucketform needs", a)
 		}
 	}
 	for _, a := range []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"} {

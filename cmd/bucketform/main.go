@@ -1,6 +1,6 @@
 // Command bucketform provisions MinIO declaratively: HCL files declare deployments, buckets and
 // presigned URLs; `plan` diffs them against the live server, `apply` converges it, and `output`
-// prints presigned URLs signed for the public host. See README.md and SPEC.md.
+// prints presigned URLs signed for the public host. See README.md and docs/.
 package main
 
 import (
@@ -16,7 +16,7 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// Exit codes, fixed by the product contract.
+// Exit codes, documented in docs/commands.md: scripts and CI jobs depend on them.
 const (
 	exitOK          = 0
 	exitError       = 1

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -16,13 +15,9 @@ func runShow(u *ui, args []string) int {
 	fs.BoolVar(&asJSON, "json", false, "print the plan as one JSON document, as plan -json does")
 	fs.BoolVar(&asMarkdown, "markdown", false, "print the plan as Markdown, as plan -markdown does")
 	fs.BoolVar(&noColor, "no-color", false, "do not colour the output")
-	pos, err := parse(fs, args)
-	if errors.Is(err, errHelp) {
-		return exitOK
-	}
-	if err != nil {
-		u.errorf("%v", err)
-		return exitError
+	pos, code, ok := parseArgs(u, fs, args)
+	if !ok {
+		return code
 	}
 	if asJSON && asMarkdown {
 		u.errorf("-json and -markdown cannot be used together")

@@ -1,7 +1,5 @@
 package model
 
-import "github.com/bucketform/bucketform/config/policy"
-
 // Resource returns b as a generic resource of kind bucket, with the attributes b carries.
 func (b Bucket) Resource() *Resource {
 	r := NewResource(KindBucket, b.Name)
@@ -58,9 +56,4 @@ func BucketOf(r *Resource) Bucket {
 // Live returns the generic live state of a bucket.
 func (l BucketLive) Live() *Live {
 	return &Live{Exists: l.Exists, State: l.State.Resource(), Tagged: l.Owner, Emptiness: l.Emptiness}
-}
-
-// EmptyBucketPolicy is the value of a bucket without a policy.
-func EmptyBucketPolicy(bucket string) BucketPolicy {
-	return BucketPolicy{Doc: policy.Document{}, Bucket: bucket}
 }

@@ -53,18 +53,6 @@ func (s AttrSet) Sorted() []Attr {
 	return out
 }
 
-// Union returns a new set with the attributes of s and o.
-func (s AttrSet) Union(o AttrSet) AttrSet {
-	u := AttrSet{}
-	for a := range s {
-		u[a] = true
-	}
-	for a := range o {
-		u[a] = true
-	}
-	return u
-}
-
 // Versioning is a bucket's versioning state as the server reports it.
 type Versioning string
 

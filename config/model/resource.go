@@ -105,17 +105,6 @@ func (r *Resource) Names() []string {
 	return slices.Sorted(maps.Keys(r.Attrs))
 }
 
-// Restrict returns a copy of r holding only the attributes in names that r carries.
-func (r *Resource) Restrict(names []string) *Resource {
-	out := NewResource(r.Kind, r.ID)
-	for _, a := range names {
-		if v, ok := r.Attrs[a]; ok {
-			out.Attrs[a] = v
-		}
-	}
-	return out
-}
-
 // Clone returns a copy of r. Values are immutable, so they are shared.
 func (r *Resource) Clone() *Resource {
 	if r == nil {
@@ -141,16 +130,3 @@ type Live struct {
 	// policy is attached to. Filled in when a delete is possible.
 	Dependents []Key
 }
-
-// Unknown is the value of an attribute that is declared but known only later (validate
-// without the environment). It never reaches a plan.
-type Unknown struct{}
-
-// Equal is never true: an unknown value equals nothing.
-func (Unknown) Equal(Value) bool { return false }
-
-// Text renders the value as plans of unknown values would: (known after apply).
-func (Unknown) Text() string { return "(known after apply)" }
-
-// JSON is null.
-func (Unknown) JSON() any { return nil }

@@ -254,12 +254,7 @@ func (p BucketPolicy) Elements() []Element {
 	if !p.AsDocument {
 		return nil
 	}
-	var out []Element
-	for _, g := range p.Doc.Grants() {
-		s := g.String()
-		out = append(out, Element{Key: s, Value: text(s)})
-	}
-	return out
+	return grantElements(p.Doc)
 }
 
 // KeyedElements is false: a grant is its own key.
@@ -349,9 +344,12 @@ func (p PolicyDoc) JSON() any {
 }
 
 // Elements returns the document's grants.
-func (p PolicyDoc) Elements() []Element {
+func (p PolicyDoc) Elements() []Element { return grantElements(p.Doc) }
+
+// grantElements returns the grants of doc as elements, each its own key.
+func grantElements(doc policy.Document) []Element {
 	var out []Element
-	for _, g := range p.Doc.Grants() {
+	for _, g := range doc.Grants() {
 		s := g.String()
 		out = append(out, Element{Key: s, Value: text(s)})
 	}

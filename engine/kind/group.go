@@ -11,7 +11,7 @@ import (
 )
 
 // Group is the kind of IAM groups: members (users), attached policies and a status.
-type Group struct{}
+type Group struct{ unmarked }
 
 var groupSchema = &plan.Schema{
 	Kind:   model.KindGroup,
@@ -104,29 +104,11 @@ func (Group) Update(ctx context.Context, env *Env, c *plan.Change, live *model.L
 			return fmt.Errorf("enable group %s: %w", c.ID, server.Explain(err))
 		}
 	}
-	if ac := changed(c, "members"); ac != nil {
-		add, remove := diffNames(names(ac.Before), names(ac.After))
-		if len(add) > 0 {
-			if err := env.Client.AddGroupMembers(ctx, c.ID, add...); err != nil {
-				return fmt.Errorf("add members to group %s: %w", c.ID, server.Explain(err))
-			}
-		}
-		if err := env.Client.RemoveGroupMembers(ctx, c.ID, remove...); err != nil {
-			return fmt.Errorf("remove members from group %s: %w", c.ID, server.Explain(err))
-		}
+	if err := syncNames(ctx, changed(c, "members"), "members", c.ID, env.Client.AddGroupMembers, env.Client.RemoveGroupMembers); err != nil {
+		return err
 	}
-	if ac := changed(c, "policies"); ac != nil {
-		add, remove := diffNames(names(ac.Before), names(ac.After))
-		if len(add) > 0 {
-			if err := env.Client.AttachGroupPolicies(ctx, c.ID, add...); err != nil {
-				return fmt.Errorf("attach policies to group %s: %w", c.ID, server.Explain(err))
-			}
-		}
-		if len(remove) > 0 {
-			if err := env.Client.DetachGroupPolicies(ctx, c.ID, remove...); err != nil {
-				return fmt.Errorf("detach policies from group %s: %w", c.ID, server.Explain(err))
-			}
-		}
+	if err := syncNames(ctx, changed(c, "policies"), "policies", c.ID, env.Client.AttachGroupPolicies, env.Client.DetachGroupPolicies); err != nil {
+		return err
 	}
 	if !enabled && bool(liveEnabled) {
 		if err := env.Client.SetGroupEnabled(ctx, c.ID, false); err != nil {
@@ -135,12 +117,6 @@ func (Group) Update(ctx context.Context, env *Env, c *plan.Change, live *model.L
 	}
 	return nil
 }
-
-// Mark does nothing: groups have no ownership mark.
-func (Group) Mark(context.Context, *Env, *plan.Change, *model.Live) error { return nil }
-
-// Unmark does nothing.
-func (Group) Unmark(context.Context, *Env, *plan.Change, *model.Live) error { return nil }
 
 // Delete removes the group's members (the plan checked they are the stack's) and the group.
 func (Group) Delete(ctx context.Context, env *Env, c *plan.Change, live *model.Live) error {

@@ -23,7 +23,6 @@ import (
 
 // Shared is what the kinds of one refresh of one server share: the IAM lists, read once.
 type Shared struct {
-	mu       sync.Mutex
 	users    *result[map[string]server.User]
 	policies *result[map[string]server.Policy]
 	groups   *result[map[string]server.Group]
@@ -120,6 +119,36 @@ func diffNames(have, want []string) (add, remove []string) {
 	return add, remove
 }
 
+// syncNames attaches what after has and before lacks, and detaches the reverse, for a change of
+// a set of names (a user's or a group's policies, a group's members).
+func syncNames(ctx context.Context, ac *plan.AttrChange, what, id string,
+	attach, detach func(ctx context.Context, id string, names ...string) error) error {
+	if ac == nil {
+		return nil
+	}
+	add, remove := diffNames(names(ac.Before), names(ac.After))
+	if len(add) > 0 {
+		if err := attach(ctx, id, add...); err != nil {
+			return fmt.Errorf("add %s to %s: %w", what, id, server.Explain(err))
+		}
+	}
+	if len(remove) > 0 {
+		if err := detach(ctx, id, remove...); err != nil {
+			return fmt.Errorf("remove %s from %s: %w", what, id, server.Explain(err))
+		}
+	}
+	return nil
+}
+
+// unmarked is embedded by the kinds that have no ownership mark: Mark and Unmark do nothing.
+type unmarked struct{}
+
+// Mark does nothing: the kind has no ownership mark for people.
+func (unmarked) Mark(context.Context, *Env, *plan.Change, *model.Live) error { return nil }
+
+// Unmark does nothing.
+func (unmarked) Unmark(context.Context, *Env, *plan.Change, *model.Live) error { return nil }
+
 // changed returns the change of attribute a, or nil when c does not write it.
 func changed(c *plan.Change, a string) *plan.AttrChange {
 	for _, ac := range c.Changed() {
@@ -145,16 +174,4 @@ func parseDocument(what string, text []byte) (model.Value, error) {
 		return nil, fmt.Errorf("the server's %s cannot be parsed (%w): replace it by declaring it", what, err)
 	}
 	return model.PolicyDoc{Doc: doc}, nil
-}
-
-// notOwned lists the dependents the stack does not own; blocked lists those it declares in a
-// way that keeps them depending (a user still attached to a policy being deleted).
-func foreignDependents(live *model.Live, env plan.DeleteEnv) []string {
-	var out []string
-	for _, d := range live.Dependents {
-		if !env.Owned(d) {
-			out = append(out, string(d.Kind)+" "+d.ID)
-		}
-	}
-	return out
 }

@@ -48,6 +48,24 @@ type Prefetcher interface {
 	Prefetch(ctx context.Context, env *Env, declared int) any
 }
 
+// Paced is implemented by kinds whose requests the server answers one at a time however many
+// are sent (madmin-go encrypts the answers of service-account and user requests with a key it
+// derives with argon2id, and the server does the same for what it receives, one message at a
+// time per process): more requests in flight than MaxInFlight only wait longer, until they time
+// out. The engine sends at most that many at once for the kind.
+type Paced interface {
+	MaxInFlight() int
+}
+
+// InFlight returns how many requests of kind k the engine may have in flight, given its
+// parallelism.
+func InFlight(k Kind, parallelism int) int {
+	if p, ok := k.(Paced); ok && p.MaxInFlight() < parallelism {
+		return max(p.MaxInFlight(), 1)
+	}
+	return parallelism
+}
+
 // ErrExists is returned by Create when the resource exists already.
 var ErrExists = errors.New("created by someone else during this apply: run plan again")
 

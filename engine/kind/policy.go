@@ -13,7 +13,7 @@ import (
 // Policy is the kind of IAM (canned) policies: a name and a document, compared as a set of
 // grants. The server's AddCannedPolicy overwrites an existing policy without a word, so a
 // create first checks that the name is free; claims keep stacks from both creating one.
-type Policy struct{}
+type Policy struct{ unmarked }
 
 var policySchema = &plan.Schema{
 	Kind:   model.KindPolicy,
@@ -141,12 +141,6 @@ func (Policy) Update(ctx context.Context, env *Env, c *plan.Change, _ *model.Liv
 	}
 	return nil
 }
-
-// Mark does nothing: policies have no ownership mark.
-func (Policy) Mark(context.Context, *Env, *plan.Change, *model.Live) error { return nil }
-
-// Unmark does nothing.
-func (Policy) Unmark(context.Context, *Env, *plan.Change, *model.Live) error { return nil }
 
 // Delete deletes the policy. Users and groups of the stack that no longer attach it were
 // updated before (deletes run after every update); the server refuses a policy still in use.

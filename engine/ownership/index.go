@@ -133,12 +133,6 @@ func NewStore(c *server.Client, stateBucket, stack string) *Store {
 	return &Store{client: c, bucket: stateBucket, stack: stack}
 }
 
-// Bucket returns the name of the state bucket.
-func (s *Store) Bucket() string { return s.bucket }
-
-// Stack returns the stack of the store.
-func (s *Store) Stack() string { return s.stack }
-
 func (s *Store) indexKey() string { return "stacks/" + s.stack + "/index.json" }
 func (s *Store) leaseKey() string { return "stacks/" + s.stack + "/lease.json" }
 

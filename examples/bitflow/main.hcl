@@ -1,5 +1,7 @@
-# BitFlow: one private bucket for the artifacts of pipeline runs, and per-run upload URLs for
-# the task containers.
+# BitFlow: one private bucket for the artifacts of pipeline runs, and per-task upload URLs for
+# the task containers, under BitFlow's key layout:
+#
+#   runs/<run>/tasks/<task>/artifacts/output.tar.gz
 #
 # bucketform talks to MinIO at its private address (MINIO_ENDPOINT, e.g. minio:9000 inside the
 # cluster), but the containers reach MinIO at a public one (BITFLOW_PUBLIC_ENDPOINT, e.g.
@@ -8,8 +10,9 @@
 #
 #   bucketform apply                                    # once: the bucket
 #   bucketform output -json -var run_id=run-0042 \
-#     | jq '.artifact_upload_urls.value'                # per run: the document containers read
-#   curl -T output.tar.gz "$(bucketform output -var run_id=run-0042 -raw artifact_upload_url)"
+#     | jq '.artifact_upload_urls.value.train'          # per run: the document the train task reads
+#   curl -T output.tar.gz "$(bucketform output -json -var run_id=run-0042 \
+#     | jq -r '.artifact_upload_urls.value.train.base_upload_url')"
 #
 # The bucket stays private (anonymous = "none"): a presigned URL carries the signer's
 # authority, so no anonymous policy is needed. See docs/presign.md.
@@ -31,7 +34,7 @@ variable "run_id" {
 variable "tasks" {
   type        = set(string)
   default     = ["fetch", "train", "report"]
-  description = "The tasks of a run: each gets its own upload URL."
+  description = "The tasks of a run: each gets its own upload URL and document."
 }
 
 variable "url_ttl" {
@@ -73,20 +76,12 @@ bucket "artifacts" {
   }
 }
 
-# The run's main artifact: one PUT URL (curl -T FILE URL).
+# One PUT URL per task of the run, for the artifact the task container uploads when it ends
+# (curl -T output.tar.gz URL).
 presign "artifact_upload" {
-  bucket   = bucket.artifacts
-  key      = "${local.prefix}/output.tar.gz"
-  method   = "PUT"
-  expires  = var.url_ttl
-  endpoint = signing_endpoint.public
-}
-
-# One PUT URL per task.
-presign "task_upload" {
   for_each = var.tasks
   bucket   = bucket.artifacts
-  key      = "${local.prefix}/${each.key}/output.tar.gz"
+  key      = "${local.prefix}/tasks/${each.key}/artifacts/output.tar.gz"
   method   = "PUT"
   expires  = var.url_ttl
   endpoint = signing_endpoint.public
@@ -103,22 +98,14 @@ presign "report_form" {
   endpoint   = signing_endpoint.public
 }
 
-# The document the task containers read today (BITFLOW_ARTIFACTS_JSON).
+# The document each task container reads (BITFLOW_ARTIFACTS_JSON), one per task:
+# { base_upload_url, expires_at, max_file_size }.
 output "artifact_upload_urls" {
-  value = {
-    base_upload_url = presign.artifact_upload.url
-    expires_at      = presign.artifact_upload.expires_at
+  value = { for task, p in presign.artifact_upload : task => {
+    base_upload_url = p.url
+    expires_at      = p.expires_at
     max_file_size   = local.max_file_size
-    tasks = { for task, p in presign.task_upload : task => {
-      upload_url = p.url
-      key        = p.key
-    } }
-  }
-  sensitive = true
-}
-
-output "artifact_upload_url" {
-  value     = presign.artifact_upload.url
+  } }
   sensitive = true
 }
 

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # drift-check.sh [DIR] — the shell steps of the CI drift check: has the live MinIO drifted from
 # the configuration in DIR (default: .)? Used by examples/ci/github/drift.yml and
-# examples/ci/.gitlab-ci.yml; see the README (section "CI").
+# examples/ci/.gitlab-ci.yml; see docs/ci.md.
 #
 #   exit 0  no drift: the live server matches the configuration
 #   exit 2  drift: `bucketform apply` would change something (the job fails)
 #   exit 1  an error (bad configuration, server unreachable) or a refusal
 #
 # It writes to $DRIFT_OUT (default: drift-report/), the job's artifacts:
-#   plan.json   the plan as one JSON document (`plan -json`, schema in the README (section "CI"))
+#   plan.json   the plan as one JSON document (`plan -json`, described in docs/json.md)
 #   plan.md     a Markdown summary, also printed, and appended to $GITHUB_STEP_SUMMARY when set
 #   drift.plan  the saved plan (mode 0600, no secrets): `bucketform apply drift.plan` applies
 #               exactly what was reviewed, and refuses if the server changed since

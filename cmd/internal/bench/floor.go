@@ -31,7 +31,7 @@ import (
 //     (with their metadata: who owns each; one request per thousand claims);
 //   - per bucket, every attribute bucketform manages, one request each: GetBucketPolicy (it
 //     answers NoSuchBucket for a missing bucket, so it also tells whether the bucket exists;
-//     GetBucketTagging cannot, see MINIO-FACTS.md), GetBucketTagging (who owns it, and the
+//     GetBucketTagging cannot: it answers NoSuchTagSet), GetBucketTagging (who owns it, and the
 //     user tags), GetBucketVersioning, GetObjectLockConfig, GetBucketLifecycle and madmin
 //     GetBucketQuota: 6 requests, each answer checked against the configuration.
 //
@@ -41,9 +41,8 @@ import (
 //   - per bucket: the claim (a conditional PUT, If-None-Match: *, of claims/bucket/<name> in
 //     the state bucket, with the stack in its user metadata and bucketform's claim document:
 //     what makes ownership exclusive between stacks), MakeBucket, SetBucketTagging (the user
-//     tags and the ownership tag bucketform-stack=<stack>, which is part of the product's
-//     contract), EnableVersioning, madmin SetBucketQuota (hard) and SetBucketPolicy: 6
-//     requests;
+//     tags and the ownership tag bucketform-stack=<stack>, which people and tools read),
+//     EnableVersioning, madmin SetBucketQuota (hard) and SetBucketPolicy: 6 requests;
 //   - one conditional PUT (If-None-Match: *) of the ownership index listing every bucket, in
 //     bucketform's format, so that bucketform plans the floor's buckets as its own
 //     (TestFloorDoesTheSameWork).
@@ -299,6 +298,6 @@ func (f *Floor) CountBuckets(ctx context.Context) (int, error) {
 }
 
 // FloorParallelism is the floor client's default parallelism: its best measured value on the
-// benchmark machine (the README's benchmark section has the sweep): reads of 1,000 buckets are fastest from
+// benchmark machine (docs/benchmarks.md says how to run the sweep): reads of 1,000 buckets are fastest from
 // 24 to 32 requests in flight, writes are as fast from 8 to 64.
 const FloorParallelism = 32

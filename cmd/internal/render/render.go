@@ -13,7 +13,7 @@ import (
 	"github.com/bucketform/bucketform/engine/plan"
 )
 
-// The closing lines of plan and apply, fixed by the product contract.
+// The closing lines of plan and apply. Scripts match them: never change their wording.
 const (
 	NoChangesLine = "No changes. The live server matches the configuration."
 	planLine      = "Plan: %d to add, %d to change, %d to destroy."

@@ -78,7 +78,11 @@ func (n Note) Read(ctx context.Context, env *kind.Env, reqs []kind.Request) (map
 			continue
 		}
 		live := &model.Live{Exists: true, State: model.NewResource(KindNote, r.ID)}
-		for _, a := range r.Attrs {
+		attrs := r.Attrs
+		if r.Deletable {
+			attrs = append(attrs, "labels") // what DeleteBlocked looks at
+		}
+		for _, a := range attrs {
 			v := cur.Get(a)
 			if a == "secret" {
 				want, _ := r.Want.Get("secret").(model.Secret)
