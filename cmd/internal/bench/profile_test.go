@@ -108,3 +108,57 @@ func TestProfilePlan(t *testing.T) {
 		float64(peaks["load"])/(1<<20), float64(peaks["refresh"])/(1<<20), float64(peaks["diff"])/(1<<20))
 	mu.Unlock()
 }
+
+// TestProfileApply makes, in this process, what `bucketform apply -auto-approve DIR` makes on
+// a configuration whose buckets do not exist yet (lease, refresh, diff, apply), prints how long
+// each phase took, and then deletes the buckets again, so that go test's profiles show where an
+// apply's time goes. It runs only when BUCKETFORM_BENCH_PROFILE_APPLY names such a
+// configuration (written by WriteConfig: the stack is its bucket prefix):
+//
+//	BUCKETFORM_BENCH_PROFILE_APPLY=DIR go test -run TestProfileApply -cpuprofile cpu.out ./cmd/internal/bench
+func TestProfileApply(t *testing.T) {
+	dir := os.Getenv("BUCKETFORM_BENCH_PROFILE_APPLY")
+	if dir == "" {
+		t.Skip("BUCKETFORM_BENCH_PROFILE_APPLY is not set")
+	}
+	ctx := context.Background()
+	t0 := time.Now()
+	cfg, diags := config.Load(dir, config.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	e, err := engine.New(cfg, engine.Options{Parallelism: engine.DefaultParallelism})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock, _, err := e.Lock(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t1 := time.Now()
+	snap, err := e.Refresh(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := e.Plan(snap)
+	t2 := time.Now()
+	var durations []time.Duration
+	var mu sync.Mutex
+	report, err := e.Apply(ctx, p, snap, engine.ApplyOptions{OnChange: func(r engine.Result) {
+		mu.Lock()
+		durations = append(durations, r.Duration)
+		mu.Unlock()
+	}})
+	t3 := time.Now()
+	unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum time.Duration
+	for _, d := range durations {
+		sum += d
+	}
+	t.Logf("load and lock %.3fs, refresh and diff %.3fs, apply %.3fs (%d changes, mean %.1f ms each), unlock %.3fs",
+		t1.Sub(t0).Seconds(), t2.Sub(t1).Seconds(), t3.Sub(t2).Seconds(), len(report.Applied),
+		float64(sum.Microseconds())/1000/float64(max(len(durations), 1)), time.Since(t3).Seconds())
+}
