@@ -69,13 +69,13 @@ func (Bucket) Schema() *plan.Schema { return bucketSchema }
 
 // ExportAllFrom is the number of buckets from which Read exports every bucket of the server in
 // one request instead of exporting each bucket on its own. The crossover measured on the
-// project's 2-core machine (cmd/bucketform-bench-export) is a quarter of the server's buckets:
-// one export costs about 0.06 ms per bucket on the server, one export per bucket about 0.3 ms
-// per bucket needed. Read cannot count the server's buckets without listing them, which a
+// project's 2-core machine (cmd/bucketform-bench-export, docs/benchmarks.md) is a sixth to a
+// quarter of the server's buckets: one export costs about 0.06 to 0.08 ms per bucket on the
+// server, one export per bucket about 0.3 to 0.45 ms per bucket needed. Read cannot count the server's buckets without listing them, which a
 // narrow identity may not do, so it decides from the buckets it needs: below ExportAllFrom
 // their single exports take under about 0.15 s however many buckets the server holds (a
 // server with 10,000 foreign buckets does not slow a 100-bucket plan), and from it one export
-// is at least as fast unless the server holds more than four times as many buckets.
+// is at least as fast unless the server holds more than four to six times as many buckets.
 var ExportAllFrom = 500
 
 // Prefetch makes, when the configuration declares ExportAllFrom buckets or more on the server,

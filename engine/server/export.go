@@ -145,10 +145,10 @@ type Export struct {
 // ExportUnavailable).
 //
 // Its cost grows with the buckets of the server, not with those the caller needs: on the
-// project's 2-core machine it took 0.05 s for 1,000 buckets and 0.6 s for 10,000, about as long
-// as ExportBucket for a quarter of them at parallelism 16 to 32 (cmd/bucketform-bench-export).
-// So it pays when the caller needs more than about a quarter of the server's buckets, or
-// cannot tell how many the server holds and needs many.
+// project's 2-core machine it took 0.05 s for 1,000 buckets and 0.6 to 0.8 s for 10,000, about
+// as long as ExportBucket for a sixth to a quarter of them at parallelism 16 to 32
+// (cmd/bucketform-bench-export, docs/benchmarks.md). So it pays when the caller needs more than
+// that share of the server's buckets, or cannot tell how many the server holds and needs many.
 func (c *Client) ExportAllBuckets(ctx context.Context) (*Export, error) {
 	exp, _, err := c.export(ctx, "")
 	return exp, err
