@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/bucketform/bucketform/config/model"
 	"github.com/bucketform/bucketform/engine/kind"
+	"github.com/bucketform/bucketform/engine/ownership"
 	"github.com/bucketform/bucketform/engine/plan"
 	"github.com/bucketform/bucketform/engine/server"
 )
@@ -24,6 +26,7 @@ func (e *Engine) Refresh(ctx context.Context) (*Snapshot, error) {
 		snap.Deployments[dep.name] = &DeploymentSnapshot{Endpoint: dep.client.Endpoint(), Live: map[model.Key]*model.Live{}, Reads: map[model.Kind]string{}}
 	}
 	g, gctx := errgroup.WithContext(ctx)
+	prefetched := e.prefetch(gctx, g)
 	for _, dep := range e.deployments {
 		ds := snap.Deployments[dep.name]
 		g.Go(func() error { return e.readOwnership(gctx, dep, ds) })
@@ -52,6 +55,7 @@ func (e *Engine) Refresh(ctx context.Context) (*Snapshot, error) {
 				}
 				env := e.env(dep)
 				env.Shared = shared
+				env.Prefetched = prefetched[dep.name][k]
 				env.Progress = func() { e.progress("refresh", int(done.Add(1)), total) }
 				live, err := e.kinds[k].Read(gctx, env, rs)
 				if err != nil {
@@ -81,26 +85,63 @@ func (e *Engine) Refresh(ctx context.Context) (*Snapshot, error) {
 	return snap, nil
 }
 
+// prefetch starts in g, beside the reads of the indexes and claims, what each kind that is a
+// kind.Prefetcher can read knowing only how many resources of it are declared (and selected
+// by -target) on each server: one export of every bucket when many are declared. What it
+// returns, by deployment and kind, is for Read, once g is done.
+func (e *Engine) prefetch(ctx context.Context, g *errgroup.Group) map[string]map[model.Kind]any {
+	out := map[string]map[model.Kind]any{}
+	var mu sync.Mutex
+	for _, dep := range e.deployments {
+		out[dep.name] = map[model.Kind]any{}
+		declared := map[model.Kind]int{}
+		for _, d := range dep.desired {
+			if plan.MatchTargets(e.opts.Targets, d.Address) {
+				declared[d.Resource.Key().Kind]++
+			}
+		}
+		for k, n := range declared {
+			p, ok := e.kinds[k].(kind.Prefetcher)
+			if !ok {
+				continue
+			}
+			g.Go(func() error {
+				v := p.Prefetch(ctx, e.env(dep), n)
+				mu.Lock()
+				out[dep.name][k] = v
+				mu.Unlock()
+				return nil
+			})
+		}
+	}
+	return out
+}
+
 // readOwnership reads a deployment's index and claims, and the address of every claim of the
 // stack that the index does not list (an apply interrupted between claiming and recording).
 func (e *Engine) readOwnership(ctx context.Context, dep *deployment, ds *DeploymentSnapshot) error {
 	wrap := func(err error) error { return fmt.Errorf("minio %q (%s): %w", dep.name, dep.client.Endpoint(), err) }
 	// Claims in a state bucket others may write are not evidence of anything: a plan from
 	// them could show deleting a bucket the stack never owned. (An identity that may not read
-	// the state bucket's policy plans anyway; apply checks again and refuses.)
-	switch err := dep.store.CheckPrivate(ctx); {
-	case err == nil:
+	// the state bucket's policy plans anyway; apply checks again and refuses.) The check, the
+	// index and the claims are read at once: none needs another.
+	var (
+		idx      ownership.Snapshot
+		claims   map[model.Key]ownership.Claim
+		checkErr error
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { checkErr = dep.store.CheckPrivate(gctx); return nil })
+	g.Go(func() (err error) { idx, err = dep.store.Load(gctx); return err })
+	g.Go(func() (err error) { claims, err = dep.store.Claims(gctx); return err })
+	if err := g.Wait(); err != nil {
+		return wrap(err)
+	}
+	switch {
+	case checkErr == nil:
 		ds.StateChecked = true
-	case !isDenied(err):
-		return wrap(err)
-	}
-	idx, err := dep.store.Load(ctx)
-	if err != nil {
-		return wrap(err)
-	}
-	claims, err := dep.store.Claims(ctx)
-	if err != nil {
-		return wrap(err)
+	case !isDenied(checkErr):
+		return wrap(checkErr)
 	}
 	declared := map[model.Key]bool{}
 	for _, d := range dep.desired {

@@ -25,6 +25,13 @@
 // 30 %, the export clearly faster at 50 %) over single exports, and from D/F ≈ 5 to 10 % over
 // attribute reads. Parsing all 10,000 buckets peaked at 66 MiB RSS (12 MiB for the same
 // program making one small export), with 19 MiB of live heap while the export is held.
+//
+// Measured again later that day, once the export was read as it arrives (-f 1000,10000 -reps 3
+// -p 32 -attrs-max 1000, load average 5 to 11; docs/benchmarks.md has the table): one export
+// 0.046 s at F = 1,000 and 0.80 s at F = 10,000 with the buckets parsed, single exports 0.39 to
+// 0.46 ms per bucket, attribute reads 0.96 to 1.1 ms; the one export wins from D/F ≈ 16 %
+// (15 to 18 %). Parsing all 10,000 buckets peaked at 37.3 MiB RSS (11.9 MiB for one small
+// export), with 7.0 MiB of live heap while the export is held: the archive is no longer kept.
 package main
 
 import (

@@ -1,7 +1,9 @@
 // Command bucketform-bench measures bucketform's plan and apply at N buckets against the
-// request floor (see package cmd/internal/bench), on a MinIO server it starts itself, and prints a
-// Markdown table: N, plan seconds, read floor seconds, ratio, apply seconds, write floor
-// seconds, ratio, peak RSS.
+// request floor (see package cmd/internal/bench), on a MinIO server it starts itself, and prints
+// Markdown tables: N, plan seconds, read floor seconds, ratio, apply seconds, write floor
+// seconds, ratio, peak RSS of plan and apply; then, from one more run of each through a
+// counting proxy, the figures that do not depend on the machine's load: requests, bytes read,
+// CPU time with the server's, writes per bucket. docs/benchmarks.md explains them.
 //
 //	go run ./cmd/bucketform-bench                       # the full table (make bench)
 //	go run ./cmd/bucketform-bench -n 100,1000 -foreign 0 -validate-n 0   # a quick run
@@ -40,12 +42,14 @@ func run() error {
 		bin         = flag.String("bin", "", "bucketform binary to measure (default: build ./cmd/bucketform into a temporary directory)")
 		ns          = flag.String("n", "100,1000,10000", "bucket counts to measure, comma-separated")
 		foreign     = flag.Int("foreign", 10000, "foreign buckets to seed before measuring -foreign-n again (0: skip)")
-		foreignNs   = flag.String("foreign-n", "100,1000", "bucket counts to measure again on the server with foreign buckets")
+		foreignNs   = flag.String("foreign-n", "100,1000,10000", "bucket counts to measure again on the server with foreign buckets")
+		pairN       = flag.Int("pair-n", 100, "with -foreign: bucket count of plans measured in alternation on the server with foreign buckets and on a second, empty one (0: skip)")
 		reps        = flag.Int("reps", 0, "repetitions of each measurement; the table shows medians (0: 4 below 10,000 buckets, 2 from there on; keep it even)")
 		parallelism = flag.Int("parallelism", 0, "bucketform's -parallelism (0: its default)")
 		floorPar    = flag.Int("floor-parallelism", bench.FloorParallelism, "the floor client's parallelism")
 		validateN   = flag.Int("validate-n", 10000, "buckets in the configurations timed with `bucketform validate` (0: skip)")
 		sweep       = flag.String("sweep", "", "instead of the table, measure the first -n at these parallelism values (bucketform and floor alike), e.g. 4,8,16,32,64")
+		count       = flag.Bool("count", true, "after each row's timed runs, count the requests of one more apply and plan, and of the floors, through a proxy")
 	)
 	flag.Parse()
 	nList, err := ints(*ns)
@@ -76,8 +80,8 @@ func run() error {
 	version, _ := exec.Command(*bin, "version").Output()
 
 	b, err := bench.Start(ctx, bench.Options{
-		Bin: *bin, Ns: nList, Foreign: *foreign, ForeignNs: fnList, Reps: *reps,
-		Parallelism: *parallelism, FloorParallelism: *floorPar, ValidateN: *validateN, Log: os.Stderr,
+		Bin: *bin, Ns: nList, Foreign: *foreign, ForeignNs: fnList, PairN: *pairN, Reps: *reps,
+		Parallelism: *parallelism, FloorParallelism: *floorPar, ValidateN: *validateN, Count: *count && *sweep == "", Log: os.Stderr,
 	})
 	if err != nil {
 		return err
@@ -90,6 +94,9 @@ func run() error {
 	}
 	fmt.Printf("Machine: %d CPUs (%s), %s memory; %s\n", runtime.NumCPU(), cpuModel(), memTotal(), runtime.Version())
 	fmt.Printf("bucketform: %s (%s); MinIO %s at %s on loopback\n", strings.TrimSpace(string(version)), *bin, minioVersion(), b.Endpoint())
+	fmt.Printf("Command: %s\n", strings.Join(os.Args, " "))
+	fmt.Printf("Load average at the start: %s\n", bench.LoadAverage())
+	defer func() { fmt.Printf("\nLoad average at the end: %s\n", bench.LoadAverage()) }()
 	if *sweep != "" {
 		values, err := ints(*sweep)
 		if err != nil {

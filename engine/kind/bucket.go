@@ -70,14 +70,31 @@ func (Bucket) Schema() *plan.Schema { return bucketSchema }
 
 // ExportAllFrom is the number of buckets from which Read exports every bucket of the server in
 // one request instead of exporting each bucket on its own. The crossover measured on the
-// project's 2-core machine (cmd/bucketform-bench-export) is a quarter of the server's buckets:
-// one export costs about 0.06 ms per bucket on the server, one export per bucket about 0.3 ms
-// per bucket needed. Read cannot count the server's buckets without listing them, which a
+// project's 2-core machine (cmd/bucketform-bench-export, docs/benchmarks.md) is a sixth to a
+// quarter of the server's buckets: one export costs about 0.06 to 0.08 ms per bucket on the
+// server, one export per bucket about 0.3 to 0.45 ms per bucket needed. Read cannot count the server's buckets without listing them, which a
 // narrow identity may not do, so it decides from the buckets it needs: below ExportAllFrom
 // their single exports take under about 0.15 s however many buckets the server holds (a
 // server with 10,000 foreign buckets does not slow a 100-bucket plan), and from it one export
-// is at least as fast unless the server holds more than four times as many buckets.
+// is at least as fast unless the server holds more than four to six times as many buckets.
 var ExportAllFrom = 500
+
+// Prefetch makes, when the configuration declares ExportAllFrom buckets or more on the server,
+// the one export of every bucket that Read would make, beside the reads of the index and the
+// claims instead of after them; Read takes it from env.Prefetched.
+func (Bucket) Prefetch(ctx context.Context, env *Env, declared int) any {
+	if declared < ExportAllFrom {
+		return nil
+	}
+	exp, err := env.Client.ExportAllBuckets(ctx)
+	return &prefetchedExport{exp: exp, err: err}
+}
+
+// prefetchedExport is what Prefetch got.
+type prefetchedExport struct {
+	exp *server.Export
+	err error
+}
 
 // Read reads the buckets through the server's bulk export of bucket metadata: one export of
 // every bucket when many are needed (ExportAllFrom), else one export per bucket, at most
@@ -133,21 +150,31 @@ func (Bucket) readExport(ctx context.Context, env *Env, reqs []Request) (map[str
 		}
 		return bl.Live()
 	}
-	if len(reqs) >= ExportAllFrom {
-		exp, err := env.Client.ExportAllBuckets(ctx)
-		if err != nil {
-			return nil, err
+	pre, prefetched := env.Prefetched.(*prefetchedExport)
+	if prefetched || len(reqs) >= ExportAllFrom {
+		if !prefetched {
+			pre = &prefetchedExport{}
+			pre.exp, pre.err = env.Client.ExportAllBuckets(ctx)
+		}
+		if pre.err != nil {
+			return nil, pre.err
 		}
 		env.Read = "export"
-		for _, req := range reqs {
-			bl, err := exp.Bucket(req.ID)
+		var mu sync.Mutex
+		err := env.Each(ctx, len(reqs), func(_ context.Context, i int) error { // parsing takes every core
+			req := reqs[i]
+			bl, err := pre.exp.Bucket(req.ID)
 			if err != nil {
-				return nil, fmt.Errorf("bucket %s: %w", req.ID, server.Explain(err))
+				return fmt.Errorf("bucket %s: %w", req.ID, server.Explain(err))
 			}
-			out[req.ID] = keep(req, bl)
+			l := keep(req, bl)
+			mu.Lock()
+			out[req.ID] = l
+			mu.Unlock()
 			env.done()
-		}
-		return out, nil
+			return nil
+		})
+		return out, err
 	}
 	env.Read = "export-each"
 	var mu sync.Mutex

@@ -40,6 +40,14 @@ type Kind interface {
 	Delete(ctx context.Context, env *Env, c *plan.Change, live *model.Live) error
 }
 
+// Prefetcher is a Kind that can start reading before the stack's index and claims are read,
+// knowing only how many resources of the kind the configuration declares on the server:
+// Refresh calls Prefetch beside those reads and gives what it returns to Read as
+// Env.Prefetched (Read must not depend on it: nil when nothing was prefetched).
+type Prefetcher interface {
+	Prefetch(ctx context.Context, env *Env, declared int) any
+}
+
 // Paced is implemented by kinds whose requests the server answers one at a time however many
 // are sent (madmin-go encrypts the answers of service-account and user requests with a key it
 // derives with argon2id, and the server does the same for what it receives, one message at a
@@ -92,6 +100,8 @@ type Env struct {
 	// Shared holds what the kinds of one refresh of this server read once for all of them
 	// (the IAM lists); nil starts an empty one.
 	Shared *Shared
+	// Prefetched is what the kind's Prefetch returned in this refresh (Prefetcher), if anything.
+	Prefetched any
 	// Read is set by Read to say how it read (e.g. "export", "attributes"), for the plan;
 	// ReadNote, when the kind had to read in a slower way than it could, says why.
 	Read, ReadNote string

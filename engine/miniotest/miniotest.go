@@ -185,6 +185,17 @@ func (s *Server) WaitReady(ctx context.Context) error {
 	}
 }
 
+// Pid returns the id of the server's process, 0 when it is not running (the benchmark reads
+// the server's CPU time from it).
+func (s *Server) Pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Stop terminates the server and waits for it to exit. It is safe to call more than once.
 func (s *Server) Stop() { s.stop(syscall.SIGTERM) }
 

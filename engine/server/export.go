@@ -1,21 +1,17 @@
 package server
 
 import (
-	"archive/zip"
 	"bytes"
-	"compress/flate"
 	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/minio/madmin-go/v3"
 	"github.com/minio/minio-go/v7"
@@ -114,19 +110,14 @@ var exportFileNames = [numExportFiles]string{
 	exportLifecycle:  "lifecycle.xml",
 }
 
-// exportFile locates one file of the archive, as the archive's directory describes it.
-type exportFile struct {
-	present bool
-	method  uint16
-	crc     uint32
-	offset  int64 // of the (compressed) data in the archive
-	size    int64 // compressed
-	usize   int64 // uncompressed
+// bucketFiles holds the files of one bucket's folder that the model is read from, as the
+// archive held them once decompressed (nil: absent); the others (notification.xml,
+// bucket-targets.json, ...) are not kept. errs holds, per file, why it could not be read (a
+// checksum that does not match): an error for that bucket, not for the whole export.
+type bucketFiles struct {
+	data [numExportFiles][]byte
+	errs [numExportFiles]error
 }
-
-// bucketFiles locates the files of one bucket's folder that the model is read from; the
-// others (notification.xml, bucket-targets.json, ...) are not kept.
-type bucketFiles [numExportFiles]exportFile
 
 // kindError puts a sentinel (ErrExportDenied, ErrExportUnsupported) in front of the error
 // that shows it, keeping both in the error tree: errors.Is finds the sentinel, Code and the
@@ -139,11 +130,13 @@ type kindError struct {
 func (e *kindError) Error() string   { return e.kind.Error() + ": " + e.err.Error() }
 func (e *kindError) Unwrap() []error { return []error{e.kind, e.err} }
 
-// Export is the bucket metadata of a whole server from one export. Buckets are parsed when
-// asked for, so a caller that needs a few buckets of many pays for those only. It is safe for
-// concurrent use.
+// Export is the bucket metadata of a whole server from one export. The archive is read as it
+// arrives and not kept: only the six files the model is read from, decompressed, are (a few
+// hundred bytes per configured bucket, against about 1.5 KB per bucket of archive, most of it
+// zip headers). Buckets are parsed when asked for, so a caller that needs a few buckets of many
+// pays for those only. It is safe for concurrent use.
 type Export struct {
-	data    []byte
+	size    int64
 	buckets map[string]*bucketFiles
 }
 
@@ -152,20 +145,13 @@ type Export struct {
 // ExportUnavailable).
 //
 // Its cost grows with the buckets of the server, not with those the caller needs: on the
-// project's 2-core machine it took 0.05 s for 1,000 buckets and 0.6 s for 10,000, about as long
-// as ExportBucket for a quarter of them at parallelism 16 to 32 (cmd/bucketform-bench-export).
-// So it pays when the caller needs more than about a quarter of the server's buckets, or
-// cannot tell how many the server holds and needs many.
+// project's 2-core machine it took 0.05 s for 1,000 buckets and 0.6 to 0.8 s for 10,000, about
+// as long as ExportBucket for a sixth to a quarter of them at parallelism 16 to 32
+// (cmd/bucketform-bench-export, docs/benchmarks.md). So it pays when the caller needs more than
+// that share of the server's buckets, or cannot tell how many the server holds and needs many.
 func (c *Client) ExportAllBuckets(ctx context.Context) (*Export, error) {
-	data, _, err := c.export(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	exp, err := parseExport(data)
-	if err != nil {
-		return nil, &kindError{kind: ErrExportUnsupported, err: err}
-	}
-	return exp, nil
+	exp, _, err := c.export(ctx, "")
+	return exp, err
 }
 
 // ExportBucket reads bucket name with one export request: the same model.Live as ReadBucket
@@ -173,16 +159,12 @@ func (c *Client) ExportAllBuckets(ctx context.Context) (*Export, error) {
 // to be called for many buckets at once. The error wraps ErrExportDenied or
 // ErrExportUnsupported when the export cannot be used (see ExportUnavailable).
 func (c *Client) ExportBucket(ctx context.Context, name string) (model.BucketLive, error) {
-	data, missing, err := c.export(ctx, name)
+	exp, missing, err := c.export(ctx, name)
 	if err != nil {
 		return missingBucket(name), err
 	}
 	if missing {
 		return missingBucket(name), nil
-	}
-	exp, err := parseExport(data)
-	if err != nil {
-		return missingBucket(name), &kindError{kind: ErrExportUnsupported, err: err}
 	}
 	// The server answered 200, so the bucket exists, even in the unexpected case of a folder
 	// without files.
@@ -190,7 +172,7 @@ func (c *Client) ExportBucket(ctx context.Context, name string) (model.BucketLiv
 	if files == nil {
 		files = &bucketFiles{}
 	}
-	return exp.parseBucket(name, files)
+	return parseBucket(name, files)
 }
 
 // Bucket returns what the export holds for bucket name, as ReadBucket reading every attribute
@@ -201,7 +183,7 @@ func (e *Export) Bucket(name string) (model.BucketLive, error) {
 	if !ok {
 		return missingBucket(name), nil
 	}
-	return e.parseBucket(name, files)
+	return parseBucket(name, files)
 }
 
 // Names returns the names of every bucket in the export, sorted.
@@ -218,26 +200,29 @@ func (e *Export) Names() []string {
 func (e *Export) Len() int { return len(e.buckets) }
 
 // Size returns the size of the export's zip archive in bytes.
-func (e *Export) Size() int { return len(e.data) }
+func (e *Export) Size() int { return int(e.size) }
 
 // missingBucket is what ReadBucket returns for a bucket that does not exist.
 func missingBucket(name string) model.BucketLive {
 	return model.BucketLive{State: model.Bucket{Name: name, Attrs: model.AttrSet{}}}
 }
 
-// export makes one export request, for one bucket or (bucket "") for all, and returns the zip
-// archive. missing is true when the bucket does not exist.
-func (c *Client) export(ctx context.Context, bucket string) (data []byte, missing bool, err error) {
+// export makes one export request, for one bucket or (bucket "") for all, and returns what the
+// archive holds. missing is true when the bucket does not exist.
+func (c *Client) export(ctx context.Context, bucket string) (exp *Export, missing bool, err error) {
 	resource := bucket
 	if resource == "" {
 		resource = "every bucket"
 	}
 	err = c.call(ctx, exportActionName, resource, true, func(ctx context.Context) (err error) {
-		data, err = c.exportOnce(ctx, bucket)
+		exp, err = c.exportOnce(ctx, bucket)
 		return err
 	})
 	if err == nil {
-		return data, false, nil
+		return exp, false, nil
+	}
+	if errors.Is(err, ErrExportUnsupported) {
+		return nil, false, err
 	}
 	var er minio.ErrorResponse
 	if !errors.As(err, &er) {
@@ -288,8 +273,10 @@ func unsupportedAnswer(er minio.ErrorResponse) bool {
 
 // exportOnce is one attempt of an export request. An error answer is returned as a
 // minio.ErrorResponse with its HTTP status, so that Code, Transient and the hints see it as
-// they see any other answer.
-func (c *Client) exportOnce(ctx context.Context, bucket string) ([]byte, error) {
+// they see any other answer. The archive is parsed as it arrives (readExport): an answer that
+// is not MinIO's archive is ErrExportUnsupported, while a failure to read the answer (the
+// connection broke) is returned as it is, so that it is retried as any request's would be.
+func (c *Client) exportOnce(ctx context.Context, bucket string) (*Export, error) {
 	resp, err := c.admin.ExecuteMethod(ctx, http.MethodGet, madmin.RequestData{
 		RelPath:     exportPath,
 		QueryValues: url.Values{"bucket": []string{bucket}},
@@ -301,14 +288,15 @@ func (c *Client) exportOnce(ctx context.Context, bucket string) ([]byte, error) 
 	if resp.StatusCode != http.StatusOK {
 		return nil, exportErrorResponse(resp, bucket)
 	}
-	var buf bytes.Buffer
-	if resp.ContentLength > 0 && resp.ContentLength < 1<<30 {
-		buf.Grow(int(resp.ContentLength))
+	r := newArchiveReader(resp.Body)
+	exp, err := readExport(r)
+	if err != nil {
+		if r.err != nil {
+			return nil, r.err
+		}
+		return nil, &kindError{kind: ErrExportUnsupported, err: err}
 	}
-	if _, err := buf.ReadFrom(resp.Body); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return exp, nil
 }
 
 // exportErrorResponse decodes an error answer: MinIO's admin API answers in JSON, S3 servers
@@ -348,56 +336,16 @@ func exportErrorResponse(resp *http.Response, bucket string) minio.ErrorResponse
 	return er
 }
 
-// parseExport indexes an export archive by bucket and file. It checks the archive's structure
-// (every entry named BUCKET/FILE, every local header where the directory says, every entry
-// inside the archive), so that a broken answer fails here rather than bucket by bucket. The
-// index keeps the location of the six files the model is read from, not the zip.Reader and
-// its record of every entry, so an export of 10,000 buckets holds little more than the
-// archive; the files are decompressed when a bucket is asked for.
-func parseExport(data []byte) (*Export, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return nil, fmt.Errorf("the answer is not a zip archive (%d bytes): %w", len(data), err)
-	}
-	exp := &Export{data: data, buckets: map[string]*bucketFiles{}}
-	for _, f := range zr.File {
-		bucket, file, ok := strings.Cut(f.Name, "/")
-		if !ok || bucket == "" || file == "" || strings.Contains(file, "/") {
-			return nil, fmt.Errorf("the archive holds %q, not BUCKET/FILE", f.Name)
-		}
-		offset, err := f.DataOffset()
-		if err != nil {
-			return nil, fmt.Errorf("the archive is damaged at %s: %w", f.Name, err)
-		}
-		size := int64(f.CompressedSize64)
-		if f.CompressedSize64 > uint64(len(data)) || offset+size > int64(len(data)) {
-			return nil, fmt.Errorf("the archive is damaged at %s: its data lies outside the archive", f.Name)
-		}
-		files := exp.buckets[bucket]
-		if files == nil {
-			files = &bucketFiles{}
-			exp.buckets[bucket] = files
-		}
-		for i, n := range exportFileNames {
-			if n == file {
-				files[i] = exportFile{present: true, method: f.Method, crc: f.CRC32, offset: offset, size: size,
-					usize: int64(min(f.UncompressedSize64, maxExportFile+1))}
-			}
-		}
-	}
-	return exp, nil
-}
-
 // parseBucket builds the model of one existing bucket from its folder of the archive, as
 // ReadBucket would read every attribute. Errors name the attribute as ReadBucket's do.
-func (e *Export) parseBucket(name string, files *bucketFiles) (model.BucketLive, error) {
+func parseBucket(name string, files *bucketFiles) (model.BucketLive, error) {
 	live := model.BucketLive{Exists: true, State: model.Bucket{Name: name, Attrs: model.NewAttrSet(model.AllAttrs...)}}
 	b := &live.State
 	fail := func(a model.Attr, err error) (model.BucketLive, error) {
 		return missingBucket(name), fmt.Errorf("read %s of bucket %s: %w", a, name, err)
 	}
 
-	text, err := e.file(files, exportPolicy)
+	text, err := files.file(exportPolicy)
 	if err != nil {
 		return fail(model.AttrPolicy, err)
 	}
@@ -407,10 +355,12 @@ func (e *Export) parseBucket(name string, files *bucketFiles) (model.BucketLive,
 	}
 
 	all := map[string]string{}
-	if text, err = e.file(files, exportTagging); err != nil {
+	if text, err = files.file(exportTagging); err != nil {
 		return fail(model.AttrTags, err)
 	}
-	if text != nil {
+	if m, ok := fastTags(text); ok {
+		all = m
+	} else if text != nil {
 		t, err := tags.ParseBucketXML(bytes.NewReader(text))
 		if err != nil {
 			return fail(model.AttrTags, err)
@@ -421,10 +371,12 @@ func (e *Export) parseBucket(name string, files *bucketFiles) (model.BucketLive,
 	delete(all, model.OwnerTag)
 	b.Tags = all
 
-	if text, err = e.file(files, exportVersioning); err != nil {
+	if text, err = files.file(exportVersioning); err != nil {
 		return fail(model.AttrVersioning, err)
 	}
-	if text != nil {
+	if status, ok := fastVersioning(text); ok {
+		b.Versioning = model.Versioning(status)
+	} else if text != nil {
 		var v minio.BucketVersioningConfiguration
 		if err := xml.Unmarshal(text, &v); err != nil {
 			return fail(model.AttrVersioning, err)
@@ -432,7 +384,7 @@ func (e *Export) parseBucket(name string, files *bucketFiles) (model.BucketLive,
 		b.Versioning = model.Versioning(v.Status)
 	}
 
-	if text, err = e.file(files, exportQuota); err != nil {
+	if text, err = files.file(exportQuota); err != nil {
 		return fail(model.AttrQuota, err)
 	}
 	if text != nil {
@@ -443,7 +395,7 @@ func (e *Export) parseBucket(name string, files *bucketFiles) (model.BucketLive,
 		b.Quota = hardQuota(q)
 	}
 
-	if text, err = e.file(files, exportObjectLock); err != nil {
+	if text, err = files.file(exportObjectLock); err != nil {
 		return fail(model.AttrObjectLock, err)
 	}
 	if text != nil {
@@ -456,7 +408,7 @@ func (e *Export) parseBucket(name string, files *bucketFiles) (model.BucketLive,
 		b.ObjectLock = ol.ObjectLockEnabled == "Enabled"
 	}
 
-	if text, err = e.file(files, exportLifecycle); err != nil {
+	if text, err = files.file(exportLifecycle); err != nil {
 		return fail(model.AttrLifecycle, err)
 	}
 	if text != nil {
@@ -485,50 +437,11 @@ func hardQuota(q madmin.BucketQuota) uint64 {
 	return q.Quota
 }
 
-// flateReaders reuses decompressors: a parse of every bucket of a large export opens tens of
-// thousands of small files, and a new decompressor for each would allocate gigabytes.
-var flateReaders sync.Pool
-
-// file returns the content of one file of a bucket's folder, nil when it is absent. It checks
-// the size and CRC-32 the archive's directory records, as archive/zip does.
-func (e *Export) file(files *bucketFiles, which int) ([]byte, error) {
-	f := files[which]
-	name := exportFileNames[which]
-	if !f.present {
-		return nil, nil
+// file returns the content of one file of a bucket's folder, nil when it is absent, or why it
+// could not be read.
+func (f *bucketFiles) file(which int) ([]byte, error) {
+	if err := f.errs[which]; err != nil {
+		return nil, fmt.Errorf("%s in the export: %w", exportFileNames[which], err)
 	}
-	if f.usize > maxExportFile {
-		return nil, fmt.Errorf("%s in the export is more than %d bytes, more than bucket metadata can be", name, maxExportFile)
-	}
-	raw := bytes.NewReader(e.data[f.offset : f.offset+f.size])
-	var r io.Reader
-	switch f.method {
-	case zip.Store:
-		r = raw
-	case zip.Deflate:
-		fr, ok := flateReaders.Get().(io.ReadCloser)
-		if ok {
-			if err := fr.(flate.Resetter).Reset(raw, nil); err != nil {
-				return nil, fmt.Errorf("%s in the export: %w", name, err)
-			}
-		} else {
-			fr = flate.NewReader(raw)
-		}
-		defer flateReaders.Put(fr)
-		r = fr
-	default:
-		return nil, fmt.Errorf("%s in the export is compressed with method %d, which MinIO does not use", name, f.method)
-	}
-	data := make([]byte, f.usize)
-	if _, err := io.ReadFull(r, data); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			err = zip.ErrChecksum // shorter than the directory says
-		}
-		return nil, fmt.Errorf("%s in the export: %w", name, err)
-	}
-	var more [1]byte
-	if n, _ := r.Read(more[:]); n > 0 || crc32.ChecksumIEEE(data) != f.crc {
-		return nil, fmt.Errorf("%s in the export: %w", name, zip.ErrChecksum)
-	}
-	return data, nil
+	return f.data[which], nil
 }

@@ -24,28 +24,32 @@ import (
 // the other, as a hand-written script would; the HTTP transport keeps an idle connection for
 // every worker, so no request waits for a new connection.
 //
-// The read floor (what a plan with no changes must read) is:
+// The read floor (what a plan with no changes must read, by a client that knows nothing of
+// MinIO's bulk export) is:
 //
 //   - one GET of the stack's ownership index object, decoded, and one listing of the claims
-//     (with their metadata: who owns each);
-//   - per bucket: GetBucketPolicy (a read that answers NoSuchBucket for a missing bucket, so it
-//     tells whether the bucket exists; GetBucketTagging cannot: it answers NoSuchTagSet),
-//     GetBucketTagging (who owns it, and the user tags), GetBucketVersioning and madmin
-//     GetBucketQuota: 4 requests.
+//     (with their metadata: who owns each; one request per thousand claims);
+//   - per bucket, every attribute bucketform manages, one request each: GetBucketPolicy (it
+//     answers NoSuchBucket for a missing bucket, so it also tells whether the bucket exists;
+//     GetBucketTagging cannot: it answers NoSuchTagSet), GetBucketTagging (who owns it, and the
+//     user tags), GetBucketVersioning, GetObjectLockConfig, GetBucketLifecycle and madmin
+//     GetBucketQuota: 6 requests, each answer checked against the configuration.
 //
-// The write floor (what an apply creating the buckets must write) is:
+// The write floor (what an apply creating the buckets must write) is exactly bucketform's
+// writes for the benchmark's configuration:
 //
 //   - per bucket: the claim (a conditional PUT, If-None-Match: *, of claims/bucket/<name> in
-//     the state bucket: what makes ownership exclusive between stacks), MakeBucket,
-//     SetBucketTagging (the user tags and the ownership tag bucketform-stack=<stack>, which is
-//     which people and tools read), EnableVersioning, madmin SetBucketQuota (hard) and
-//     SetBucketPolicy: 6 requests;
+//     the state bucket, with the stack in its user metadata and bucketform's claim document:
+//     what makes ownership exclusive between stacks), MakeBucket, SetBucketTagging (the user
+//     tags and the ownership tag bucketform-stack=<stack>, which people and tools read),
+//     EnableVersioning, madmin SetBucketQuota (hard) and SetBucketPolicy: 6 requests;
 //   - one conditional PUT (If-None-Match: *) of the ownership index listing every bucket, in
-//     bucketform's format, so that bucketform plans the floor's buckets as its own.
+//     bucketform's format, so that bucketform plans the floor's buckets as its own
+//     (TestFloorDoesTheSameWork).
 //
 // The floor reads nothing before it writes: it knows the buckets do not exist. bucketform
-// cannot know that, so its apply also makes the plan's reads (one request per missing bucket)
-// and takes and releases the stack's lease; that is its overhead over the floor, measured.
+// cannot know that, so its apply also makes the plan's reads and takes and releases the
+// stack's lease; that is its overhead over the floor, measured.
 type Floor struct {
 	s3          *minio.Client
 	admin       *madmin.AdminClient
@@ -120,29 +124,55 @@ func (f *Floor) ReadPlan(ctx context.Context, stack string, tenants []Tenant) er
 	if claims < len(tenants) {
 		return fmt.Errorf("%d claims in the state bucket, want at least %d", claims, len(tenants))
 	}
-	return f.each(ctx, tenants, func(t Tenant) error {
-		if _, err := f.s3.GetBucketPolicy(ctx, t.Name); err != nil {
-			return err
-		}
-		tg, err := f.s3.GetBucketTagging(ctx, t.Name)
-		if err != nil {
-			return err
-		}
-		if tg.ToMap()["bucketform-stack"] != stack {
-			return fmt.Errorf("bucket %s is not tagged for stack %s", t.Name, stack)
-		}
-		if _, err := f.s3.GetBucketVersioning(ctx, t.Name); err != nil {
-			return err
-		}
-		_, err = f.admin.GetBucketQuota(ctx, t.Name)
+	return f.each(ctx, tenants, func(t Tenant) error { return f.readBucket(ctx, stack, t) })
+}
+
+// readBucket reads the six attributes of one tenant's bucket and checks them against the
+// configuration, as a plan compares them.
+func (f *Floor) readBucket(ctx context.Context, stack string, t Tenant) error {
+	pol, err := f.s3.GetBucketPolicy(ctx, t.Name)
+	if err != nil {
 		return err
-	})
+	}
+	if pol == "" {
+		return fmt.Errorf("bucket %s has no policy", t.Name)
+	}
+	tg, err := f.s3.GetBucketTagging(ctx, t.Name)
+	if err != nil {
+		return err
+	}
+	m := tg.ToMap()
+	if m["bucketform-stack"] != stack || m["tenant"] != t.Key || m["team"] != t.Team {
+		return fmt.Errorf("bucket %s is not tagged for stack %s as configured: %v", t.Name, stack, m)
+	}
+	v, err := f.s3.GetBucketVersioning(ctx, t.Name)
+	if err != nil {
+		return err
+	}
+	if v.Status != minio.Enabled {
+		return fmt.Errorf("bucket %s: versioning %q, want Enabled", t.Name, v.Status)
+	}
+	if _, _, _, _, err := f.s3.GetObjectLockConfig(ctx, t.Name); minio.ToErrorResponse(err).Code != "ObjectLockConfigurationNotFoundError" {
+		return fmt.Errorf("bucket %s: object lock: %v, want none", t.Name, err)
+	}
+	if _, err := f.s3.GetBucketLifecycle(ctx, t.Name); minio.ToErrorResponse(err).Code != "NoSuchLifecycleConfiguration" {
+		return fmt.Errorf("bucket %s: lifecycle: %v, want none", t.Name, err)
+	}
+	q, err := f.admin.GetBucketQuota(ctx, t.Name)
+	if err != nil {
+		return err
+	}
+	if q.Type != madmin.HardQuota || q.Size != t.Quota {
+		return fmt.Errorf("bucket %s: quota %+v, want a hard quota of %d", t.Name, q, t.Quota)
+	}
+	return nil
 }
 
 // WriteApply makes the write floor's requests, creating tenants for stack (see Floor).
 func (f *Floor) WriteApply(ctx context.Context, stack string, tenants []Tenant) error {
 	err := f.each(ctx, tenants, func(t Tenant) error {
-		claim := []byte(`{"format_version":"1","stack":"` + stack + `","address":` + strconv.Quote(t.Address()) + `}`)
+		claim := []byte(`{"format_version":"1","stack":"` + stack + `","address":` + strconv.Quote(t.Address()) +
+			`,"claimed_at":"` + time.Now().UTC().Truncate(time.Second).Format(time.RFC3339) + `"}`)
 		copts := minio.PutObjectOptions{ContentType: "application/json", DisableMultipart: true,
 			UserMetadata: map[string]string{"bucketform-stack": stack}}
 		copts.SetMatchETagExcept("*")

@@ -3,14 +3,8 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,78 +13,28 @@ import (
 	"github.com/bucketform/bucketform/engine"
 	"github.com/bucketform/bucketform/engine/kind"
 	"github.com/bucketform/bucketform/engine/miniotest"
+	"github.com/bucketform/bucketform/engine/ownership"
+	"github.com/bucketform/bucketform/engine/server"
 )
 
-// counter is a reverse proxy in front of MinIO that records every request bucketform makes, as
-// "METHOD what": what is the S3 subresource (?policy, ?tagging ...), "object" or "bucket", or
-// the admin API call, followed by the bucket.
-type counter struct {
-	mu    sync.Mutex
-	reqs  []string
-	conns int // connections opened to the proxy
-}
+// counter is a Counter for a test, stopped when the test ends.
+type counter struct{ *Counter }
 
 func (c *counter) start(t *testing.T, target string) string {
 	t.Helper()
-	u, err := url.Parse("http://" + target)
+	cc, err := StartCounter(target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
-		r.SetURL(u)
-		r.Out.Host = r.In.Host // SigV4 signs the Host header: keep the one the client signed
-	}}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c.mu.Lock()
-		c.reqs = append(c.reqs, classify(r))
-		c.mu.Unlock()
-		proxy.ServeHTTP(w, r)
-	}))
-	srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
-		if state == http.StateNew {
-			c.mu.Lock()
-			c.conns++
-			c.mu.Unlock()
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
+	t.Cleanup(cc.Close)
+	c.Counter = cc
+	return cc.Endpoint()
 }
 
 // take returns the requests recorded since the last call, counted by kind.
 func (c *counter) take() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := map[string]int{}
-	for _, r := range c.reqs {
-		out[r]++
-	}
-	c.reqs = nil
-	return out
-}
-
-func classify(r *http.Request) string {
-	if strings.HasPrefix(r.URL.Path, "/minio/admin/") {
-		return r.Method + " admin:" + r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:] + " " + r.URL.Query().Get("bucket")
-	}
-	if strings.HasPrefix(r.URL.Path, "/minio/health/") {
-		return r.Method + " health"
-	}
-	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	what := "bucket"
-	if key != "" {
-		what = "object"
-	}
-	var sub []string
-	for k := range r.URL.Query() {
-		sub = append(sub, "?"+k)
-	}
-	sort.Strings(sub)
-	if len(sub) > 0 {
-		what = strings.Join(sub, "")
-	}
-	return r.Method + " " + what + " " + bucket
+	counts, _ := c.Take()
+	return counts
 }
 
 // exportBucket is an export of bucket metadata (of one bucket or of every bucket).
@@ -99,19 +43,7 @@ const exportBucket = "GET admin:export-bucket-metadata"
 // listClaims is the listing of every claim (ListObjectsV2 with MinIO's metadata extension).
 const listClaims = "GET ?delimiter?encoding-type?fetch-owner?list-type?metadata?prefix " + StateBucket
 
-// byKind sums counts over buckets: "GET ?policy b-1" and "GET ?policy b-2" are both
-// "GET ?policy". The state bucket is kept by name.
-func byKind(counts map[string]int) map[string]int {
-	out := map[string]int{}
-	for k, n := range counts {
-		i := strings.LastIndex(k, " ")
-		if k[i+1:] != StateBucket {
-			k = k[:i]
-		}
-		out[k] += n
-	}
-	return out
-}
+func byKind(counts map[string]int) map[string]int { return ByKind(counts) }
 
 func sameCounts(t *testing.T, what string, got, want map[string]int) {
 	t.Helper()
@@ -185,16 +117,10 @@ func TestEngineAsksOnlyWhatItMust(t *testing.T) {
 		t.Fatal(err)
 	}
 	unlock()
-	sameCounts(t, "apply creating the buckets", byKind(c.take()), map[string]int{
-		"PUT object " + StateBucket:    n + 1, // each bucket's claim, then the index
-		"PUT bucket":                   n,     // MakeBucket
-		"PUT ?tagging":                 n,     // user tags and the ownership tag
-		"PUT ?versioning":              n,
-		"PUT ?policy":                  n,
-		"PUT admin:set-bucket-quota":   n,
-		"GET object " + StateBucket:    2, // the index, read again for the compare-and-swap; the lease, read before it is removed
-		"DELETE object " + StateBucket: 1, // the lease, released
-	})
+	want := createWrites(n)
+	want["GET object "+StateBucket] = 2    // the index, read again for the compare-and-swap; the lease, read before it is removed
+	want["DELETE object "+StateBucket] = 1 // the lease, released
+	sameCounts(t, "apply creating the buckets", byKind(c.take()), want)
 
 	// A plan with no changes: the index, then the floor's four reads per bucket.
 	snap, err = e.Refresh(ctx)
@@ -229,39 +155,66 @@ func TestEngineAsksOnlyWhatItMust(t *testing.T) {
 	if p := e.Plan(snap); p.HasChanges() || snap.Deployments["main"].Reads[model.KindBucket] != "export" {
 		t.Fatalf("the plan from one export: %+v, read %q", p.Summary(), snap.Deployments["main"].Reads)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	// Without reuse every request would open a connection (over 70 here). With it, a few more
 	// than the requests in flight may open: the lease's renewal overlaps, and Go's transport
 	// returns a connection to its pool just after the answer is read, so a request sent at that
 	// moment dials (seen on a loaded machine: 6 for 4 in flight).
-	if c.conns > 2*parallelism {
-		t.Errorf("%d connections opened for %d requests in flight at most: idle connections are not kept for reuse", c.conns, parallelism)
+	if conns := c.Conns(); conns > 2*parallelism {
+		t.Errorf("%d connections opened for %d requests in flight at most: idle connections are not kept for reuse", conns, parallelism)
 	}
 }
 
-// TestFloorDoesTheSameWork checks that the write floor leaves the server exactly as a
-// bucketform apply would: bucketform plans the floor's buckets, with the floor's index, as its
-// own, with no changes. And the read floor reads them.
+// createWrites are the writes of an apply creating n buckets of the benchmark's configuration
+// (the lease aside): 6 per bucket and the index. The write floor makes exactly these.
+func createWrites(n int) map[string]int {
+	return map[string]int{
+		"PUT object " + StateBucket:  n + 1, // each bucket's claim, then the index
+		"PUT bucket":                 n,     // MakeBucket
+		"PUT ?tagging":               n,     // user tags and the ownership tag
+		"PUT ?versioning":            n,
+		"PUT ?policy":                n,
+		"PUT admin:set-bucket-quota": n,
+	}
+}
+
+// TestFloorDoesTheSameWork checks that the write floor makes exactly bucketform's writes
+// (createWrites, which TestEngineAsksOnlyWhatItMust holds bucketform's apply to) and leaves the
+// server as a bucketform apply would: bucketform plans the floor's buckets, with the floor's
+// index and claims, as its own, with no changes. And that the read floor reads every attribute
+// of every bucket, one request each, with the index and the claims.
 func TestFloorDoesTheSameWork(t *testing.T) {
 	srv := miniotest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	floor, err := NewFloor(srv.Endpoint, miniotest.AccessKey, miniotest.SecretKey, 4)
+	var c counter
+	endpoint := c.start(t, srv.Endpoint)
+	floor, err := NewFloor(endpoint, miniotest.AccessKey, miniotest.SecretKey, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := floor.EnsureStateBucket(ctx); err != nil {
 		t.Fatal(err)
 	}
+	c.take()
 	const n = 10
 	tenants := Tenants("floor", n)
 	if err := floor.WriteApply(ctx, "floor", tenants); err != nil {
 		t.Fatal(err)
 	}
+	sameCounts(t, "write floor", byKind(c.take()), createWrites(n))
 	if err := floor.ReadPlan(ctx, "floor", tenants); err != nil {
 		t.Fatal(err)
 	}
+	sameCounts(t, "read floor", byKind(c.take()), map[string]int{
+		"GET object " + StateBucket:    1, // the index
+		listClaims:                     1,
+		"GET ?policy":                  n,
+		"GET ?tagging":                 n,
+		"GET ?versioning":              n,
+		"GET ?object-lock":             n,
+		"GET ?lifecycle?withUpdatedAt": n, // minio-go asks for the update time too
+		"GET admin:get-bucket-quota":   n,
+	})
 	e := newEngine(t, "floor", srv.Endpoint, tenants, 4)
 	snap, err := e.Refresh(ctx)
 	if err != nil {
@@ -275,9 +228,24 @@ func TestFloorDoesTheSameWork(t *testing.T) {
 		if c.Action != "no-op" {
 			t.Errorf("%s: %s", c.Address, c.Action)
 		}
+		if cl := snap.Deployments["main"].Claims[c.Key()]; cl.Stack != "floor" {
+			t.Errorf("%s: claimed by %q, want the floor's stack", c.Address, cl.Stack)
+		}
 	}
 	if len(p.Changes) != n {
 		t.Errorf("%d changes, want %d no-ops", len(p.Changes), n)
+	}
+	// The claims hold what bucketform's hold: read them as bucketform does.
+	client, err := server.New(server.Target{Endpoint: srv.Endpoint, Region: "us-east-1", AccessKey: miniotest.AccessKey, SecretKey: miniotest.SecretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := ownership.NewStore(client, ownership.StateBucket, "floor")
+	for _, tn := range tenants {
+		cl, found, err := store.ReadClaim(ctx, model.Key{Kind: model.KindBucket, ID: tn.Name})
+		if err != nil || !found || cl.Stack != "floor" || cl.Address != tn.Address() || cl.FormatVersion != "1" || cl.ClaimedAt.IsZero() {
+			t.Errorf("claim of %s: %+v, found %v, %v", tn.Name, cl, found, err)
+		}
 	}
 }
 

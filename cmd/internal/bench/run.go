@@ -25,6 +25,9 @@ type Options struct {
 	// rows of ForeignNs are measured again; 0 skips them.
 	Foreign   int
 	ForeignNs []int
+	// PairN, with Foreign, is the bucket count of a plan measured on the server with the
+	// foreign buckets and on a second, empty server, in alternation (MeasurePair); 0 skips it.
+	PairN int
 	// Reps is the number of measurements of each figure; the table shows the median. 0 means
 	// 4 below 10,000 buckets and 2 from there on (an apply of 10,000 buckets takes minutes): an
 	// even number, so that bucketform and the floor go first equally often.
@@ -35,6 +38,10 @@ type Options struct {
 	FloorParallelism int
 	// ValidateN is the bucket count of the validate measurement; 0 skips it.
 	ValidateN int
+	// Count makes, after the timed repetitions of each row, one more apply and plan of
+	// bucketform and of the floor through a counting proxy (Counter), for the figures that do
+	// not depend on the machine's load: requests and bytes.
+	Count bool
 	// Log receives progress and the raw figures of every measurement.
 	Log io.Writer
 }
@@ -49,6 +56,46 @@ type Row struct {
 	// ReadFloorCPU and WriteFloorCPU are the CPU times of the floor (of this process, which
 	// does nothing else meanwhile), to compare with bucketform's.
 	ReadFloorCPU, WriteFloorCPU []time.Duration
+	// The MinIO server's CPU time during each measurement, in the same order: what the work
+	// costs the server, which a timing on a loaded machine hides.
+	PlanServerCPU, ReadFloorServerCPU, ApplyServerCPU, WriteFloorServerCPU []time.Duration
+	// Counts are the requests of one counted run of each (Options.Count); nil when not counted.
+	Counts *Counts
+	// Load is the machine's load average when the row started and when it ended.
+	Load [2]string
+}
+
+// Counts are the requests of one apply and one plan of bucketform and of the floor, counted
+// through a proxy.
+type Counts struct {
+	Plan, ReadFloor, Apply, WriteFloor Count
+}
+
+// Count is what one run asked of the server: requests by kind (ByKind) and the bytes of the
+// answers' bodies.
+type Count struct {
+	Requests map[string]int
+	Bytes    int64
+}
+
+// Total returns the number of requests.
+func (c Count) Total() int {
+	n := 0
+	for _, k := range c.Requests {
+		n += k
+	}
+	return n
+}
+
+// Writes returns the number of requests that change the server.
+func (c Count) Writes() int {
+	n := 0
+	for req, k := range c.Requests {
+		if IsWrite(req) {
+			n += k
+		}
+	}
+	return n
 }
 
 // ValidateRow is the measurement of `bucketform validate` of one configuration.
@@ -61,7 +108,16 @@ type ValidateRow struct {
 // Report is everything a run measured.
 type Report struct {
 	Rows     []Row
+	Pair     *PairRow
 	Validate []ValidateRow
+}
+
+// PairRow compares plans of N buckets, and the read floor, on the server holding Foreign
+// buckets and on an empty one, measured in alternation so that both see the same load.
+type PairRow struct {
+	N, Foreign            int
+	Empty, Full           []Proc
+	EmptyFloor, FullFloor []time.Duration
 }
 
 // Bench is a benchmark run: one MinIO server, one floor client, a bucketform binary.
@@ -134,6 +190,13 @@ func (b *Bench) Run(ctx context.Context) (*Report, error) {
 			row.Foreign = b.opts.Foreign
 			rep.Rows = append(rep.Rows, row)
 		}
+		if b.opts.PairN > 0 {
+			pr, err := b.MeasurePair(ctx, b.opts.PairN)
+			if err != nil {
+				return rep, err
+			}
+			rep.Pair = pr
+		}
 	}
 	if b.opts.ValidateN > 0 {
 		for _, style := range []ConfigStyle{ForEach, Literal} {
@@ -173,7 +236,7 @@ func (b *Bench) SeedForeign(ctx context.Context, n int) error {
 // number of repetitions cancels the order exactly. parallelism 0 leaves bucketform at its
 // default.
 func (b *Bench) Measure(ctx context.Context, n, parallelism, floorParallelism int) (Row, error) {
-	row := Row{N: n}
+	row := Row{N: n, Load: [2]string{LoadAverage()}}
 	b.floor.Parallelism = floorParallelism
 	var pflag []string
 	if parallelism > 0 {
@@ -195,6 +258,7 @@ func (b *Bench) Measure(ctx context.Context, n, parallelism, floorParallelism in
 			return row, err
 		}
 		engineApply := func() error {
+			s0 := b.serverCPU()
 			p, err := RunBucketform(ctx, b.opts.Bin, b.env, append(append([]string{"apply", "-auto-approve"}, pflag...), dir)...)
 			if err != nil {
 				return err
@@ -203,10 +267,12 @@ func (b *Bench) Measure(ctx context.Context, n, parallelism, floorParallelism in
 				return p.Failure("bucketform apply")
 			}
 			row.Apply = append(row.Apply, p)
+			row.ApplyServerCPU = append(row.ApplyServerCPU, b.serverCPU()-s0)
 			b.logf("  N=%d rep %d: apply %.3fs (cpu %.3fs, rss %.1f MiB)\n", n, r, p.Wall.Seconds(), p.CPU.Seconds(), mib(p.MaxRSS))
 			return nil
 		}
 		floorWrite := func() error {
+			s0 := b.serverCPU()
 			start, cpu := time.Now(), selfCPU()
 			if err := b.floor.WriteApply(ctx, fStack, fTenants); err != nil {
 				return fmt.Errorf("write floor: %w", err)
@@ -214,11 +280,13 @@ func (b *Bench) Measure(ctx context.Context, n, parallelism, floorParallelism in
 			d, c := time.Since(start), selfCPU()-cpu
 			row.WriteFloor = append(row.WriteFloor, d)
 			row.WriteFloorCPU = append(row.WriteFloorCPU, c)
+			row.WriteFloorServerCPU = append(row.WriteFloorServerCPU, b.serverCPU()-s0)
 			b.logf("  N=%d rep %d: write floor %.3fs (cpu %.3fs)\n", n, r, d.Seconds(), c.Seconds())
 			settle()
 			return b.remove(ctx, fStack, fTenants)
 		}
 		enginePlan := func() error {
+			s0 := b.serverCPU()
 			p, err := RunBucketform(ctx, b.opts.Bin, b.env, append(append([]string{"plan", "-detailed-exitcode"}, pflag...), dir)...)
 			if err != nil {
 				return err
@@ -227,10 +295,12 @@ func (b *Bench) Measure(ctx context.Context, n, parallelism, floorParallelism in
 				return p.Failure("bucketform plan -detailed-exitcode (expected no changes)")
 			}
 			row.Plan = append(row.Plan, p)
+			row.PlanServerCPU = append(row.PlanServerCPU, b.serverCPU()-s0)
 			b.logf("  N=%d rep %d: plan %.3fs (cpu %.3fs, rss %.1f MiB)\n", n, r, p.Wall.Seconds(), p.CPU.Seconds(), mib(p.MaxRSS))
 			return nil
 		}
 		floorRead := func() error {
+			s0 := b.serverCPU()
 			start, cpu := time.Now(), selfCPU()
 			if err := b.floor.ReadPlan(ctx, eStack, eTenants); err != nil {
 				return fmt.Errorf("read floor: %w", err)
@@ -238,6 +308,7 @@ func (b *Bench) Measure(ctx context.Context, n, parallelism, floorParallelism in
 			d, c := time.Since(start), selfCPU()-cpu
 			row.ReadFloor = append(row.ReadFloor, d)
 			row.ReadFloorCPU = append(row.ReadFloorCPU, c)
+			row.ReadFloorServerCPU = append(row.ReadFloorServerCPU, b.serverCPU()-s0)
 			b.logf("  N=%d rep %d: read floor %.3fs (cpu %.3fs)\n", n, r, d.Seconds(), c.Seconds())
 			return nil
 		}
@@ -278,7 +349,202 @@ func (b *Bench) Measure(ctx context.Context, n, parallelism, floorParallelism in
 		settle()
 		os.RemoveAll(dir)
 	}
+	if b.opts.Count {
+		counts, err := b.count(ctx, n, pflag)
+		if err != nil {
+			return row, err
+		}
+		row.Counts = counts
+	}
+	row.Load[1] = LoadAverage()
 	return row, nil
+}
+
+// count makes one apply and one plan of n buckets with bucketform, and the write and read
+// floors of n other buckets, each through a counting proxy, and removes the buckets.
+func (b *Bench) count(ctx context.Context, n int, pflag []string) (*Counts, error) {
+	c, err := StartCounter(b.srv.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	floor, err := NewFloor(c.Endpoint(), miniotest.AccessKey, miniotest.SecretKey, b.floor.Parallelism)
+	if err != nil {
+		return nil, err
+	}
+	b.serial++
+	eStack, fStack := fmt.Sprintf("e%d", b.serial), fmt.Sprintf("f%d", b.serial)
+	eTenants, fTenants := Tenants(eStack, n), Tenants(fStack, n)
+	dir := filepath.Join(b.tmp, "config-"+eStack)
+	if err := WriteConfig(dir, eStack, c.Endpoint(), eStack, eTenants, ForEach); err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	take := func() Count {
+		reqs, bytes := c.Take()
+		return Count{Requests: ByKind(reqs), Bytes: bytes}
+	}
+	var counts Counts
+	c.Take()
+	p, err := RunBucketform(ctx, b.opts.Bin, b.env, append(append([]string{"apply", "-auto-approve"}, pflag...), dir)...)
+	if err != nil {
+		return nil, err
+	}
+	if p.Exit != 0 {
+		return nil, p.Failure("bucketform apply (counted)")
+	}
+	counts.Apply = take()
+	settle()
+	p, err = RunBucketform(ctx, b.opts.Bin, b.env, append(append([]string{"plan", "-detailed-exitcode"}, pflag...), dir)...)
+	if err != nil {
+		return nil, err
+	}
+	if p.Exit != 0 {
+		return nil, p.Failure("bucketform plan -detailed-exitcode (counted, expected no changes)")
+	}
+	counts.Plan = take()
+	if err := floor.ReadPlan(ctx, eStack, eTenants); err != nil {
+		return nil, fmt.Errorf("read floor (counted): %w", err)
+	}
+	counts.ReadFloor = take()
+	if err := b.remove(ctx, eStack, eTenants); err != nil {
+		return nil, err
+	}
+	settle()
+	c.Take()
+	if err := floor.WriteApply(ctx, fStack, fTenants); err != nil {
+		return nil, fmt.Errorf("write floor (counted): %w", err)
+	}
+	counts.WriteFloor = take()
+	settle()
+	if err := b.remove(ctx, fStack, fTenants); err != nil {
+		return nil, err
+	}
+	b.logf("  N=%d counted: plan %d requests (%d bytes), read floor %d (%d bytes); apply %d writes of %d requests, write floor %d of %d\n",
+		n, counts.Plan.Total(), counts.Plan.Bytes, counts.ReadFloor.Total(), counts.ReadFloor.Bytes,
+		counts.Apply.Writes(), counts.Apply.Total(), counts.WriteFloor.Writes(), counts.WriteFloor.Total())
+	return &counts, nil
+}
+
+// LoadAverage returns the 1, 5 and 15 minute load averages of the machine.
+func LoadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(data)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
+}
+
+// serverCPU returns the CPU time the MinIO server has used so far (user and system, in clock
+// ticks of 10 ms), 0 when it cannot be read.
+func (b *Bench) serverCPU() time.Duration {
+	return ProcessCPU(b.srv.Pid())
+}
+
+// ProcessCPU returns the CPU time process pid has used (user and system, all threads, from
+// /proc/PID/stat, in clock ticks of 10 ms); 0 when it cannot be read.
+func ProcessCPU(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) is in parentheses and may hold spaces: count from its end.
+	i := strings.LastIndexByte(string(data), ')')
+	if i < 0 {
+		return 0
+	}
+	fields := strings.Fields(string(data[i+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// MeasurePair applies a configuration of n buckets to this server (which holds the foreign
+// buckets) and to a second, empty server started for it, then measures plans with no changes
+// and read floors on both in alternation, Reps*PlanPairs times each, and removes the buckets
+// and the second server.
+func (b *Bench) MeasurePair(ctx context.Context, n int) (*PairRow, error) {
+	empty, err := miniotest.Launch(filepath.Join(b.tmp, "minio-empty"))
+	if err != nil {
+		return nil, err
+	}
+	defer empty.Stop()
+	emptyFloor, err := NewFloor(empty.Endpoint, miniotest.AccessKey, miniotest.SecretKey, b.floor.Parallelism)
+	if err == nil {
+		err = emptyFloor.EnsureStateBucket(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b.serial++
+	stack := fmt.Sprintf("p%d", b.serial)
+	tenants := Tenants(stack, n)
+	pr := &PairRow{N: n, Foreign: b.opts.Foreign}
+	type side struct {
+		dir   string
+		floor *Floor
+		plans *[]Proc
+		reads *[]time.Duration
+	}
+	sides := []side{{filepath.Join(b.tmp, "pair-empty"), emptyFloor, &pr.Empty, &pr.EmptyFloor},
+		{filepath.Join(b.tmp, "pair-full"), b.floor, &pr.Full, &pr.FullFloor}}
+	for i, endpoint := range []string{empty.Endpoint, b.srv.Endpoint} {
+		if err := WriteConfig(sides[i].dir, stack, endpoint, stack, tenants, ForEach); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(sides[i].dir)
+		p, err := RunBucketform(ctx, b.opts.Bin, b.env, "apply", "-auto-approve", sides[i].dir)
+		if err != nil {
+			return nil, err
+		}
+		if p.Exit != 0 {
+			return nil, p.Failure("bucketform apply (pair)")
+		}
+	}
+	settle()
+	reps := b.opts.Reps
+	if reps <= 0 {
+		reps = 4
+	}
+	for r := 0; r < reps*PlanPairs; r++ {
+		order := sides
+		if r%2 == 1 {
+			order = []side{sides[1], sides[0]}
+		}
+		for _, sd := range order {
+			p, err := RunBucketform(ctx, b.opts.Bin, b.env, "plan", "-detailed-exitcode", sd.dir)
+			if err != nil {
+				return nil, err
+			}
+			if p.Exit != 0 {
+				return nil, p.Failure("bucketform plan -detailed-exitcode (pair, expected no changes)")
+			}
+			*sd.plans = append(*sd.plans, p)
+			settle()
+		}
+		for _, sd := range order {
+			start := time.Now()
+			if err := sd.floor.ReadPlan(ctx, stack, tenants); err != nil {
+				return nil, fmt.Errorf("read floor (pair): %w", err)
+			}
+			*sd.reads = append(*sd.reads, time.Since(start))
+			settle()
+		}
+		b.logf("  pair N=%d rep %d: plan %.3fs empty, %.3fs with %d foreign; read floor %.3fs, %.3fs\n", n, r,
+			pr.Empty[r].Wall.Seconds(), pr.Full[r].Wall.Seconds(), b.opts.Foreign, pr.EmptyFloor[r].Seconds(), pr.FullFloor[r].Seconds())
+	}
+	for _, sd := range sides {
+		if err := sd.floor.RemoveBuckets(ctx, stack, tenants); err != nil {
+			return nil, fmt.Errorf("clean up %s: %w", stack, err)
+		}
+	}
+	return pr, nil
 }
 
 // remove deletes a stack's buckets and index (not measured).
