@@ -331,17 +331,25 @@ func (e *Engine) applyChange(ctx context.Context, snap *Snapshot, c plan.Change)
 		if claimed {
 			return nil
 		}
-		err := dep.store.Claim(ctx, key, c.Address)
+		// The claim is written with the bookkeeping context: a claim PUT cancelled in flight
+		// may still land on the server after its removal was tried, and leave a claim of
+		// nothing. With its outcome known, an apply cancelled meanwhile removes it at once.
+		cctx, ccancel := book()
+		defer ccancel()
+		err := dep.store.Claim(cctx, key, c.Address)
+		if err == nil && ctx.Err() != nil {
+			return errors.Join(ctx.Err(), dep.store.Unclaim(cctx, key))
+		}
 		var lost *ownership.ClaimedError
 		if errors.As(err, &lost) && lost.Own {
 			// The stack's own claim of the access key as the other kind: stale when that
 			// resource is gone (deleted by hand), and then dropped, as record would drop it.
 			alias := model.Key{Kind: model.Kind(lost.Kind), ID: key.ID}
 			if l := snap.Deployments[c.Deployment].Live[alias]; l != nil && !l.Exists {
-				if uerr := dep.store.Unclaim(ctx, alias); uerr != nil {
+				if uerr := dep.store.Unclaim(cctx, alias); uerr != nil {
 					return errors.Join(err, uerr)
 				}
-				err = dep.store.Claim(ctx, key, c.Address)
+				err = dep.store.Claim(cctx, key, c.Address)
 			}
 		}
 		if err != nil && !errors.As(err, &lost) {
