@@ -27,8 +27,8 @@ import (
 const distBuckets = 300
 
 // distSettle is how long a read through one node may lag behind a write through another: bucket
-// metadata reaches the other nodes' caches asynchronously (MINIO-FACTS, "Reading many buckets at
-// once").
+// metadata reaches the other nodes' caches asynchronously (seen on the pinned server: an export
+// through one node can miss a write just made through another).
 const distSettle = 15 * time.Second
 
 const distConfig = `bucketform {

@@ -31,7 +31,7 @@ const ClusterNodes = 4
 const netPrefix = "bfmc"
 
 // Cluster is a distributed MinIO of four nodes on this machine, each in its own network
-// namespace on a bridge, as MINIO-FACTS.md describes ("A distributed MinIO on one machine"),
+// namespace on a bridge,
 // with a round-robin TCP proxy in front of it on 127.0.0.1. MinIO refuses loopback endpoints
 // for distributed mode, hence the namespaces; making them needs root and the `ip` tool.
 //

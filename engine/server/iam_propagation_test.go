@@ -21,7 +21,7 @@ import (
 // depends on the one before it goes to another node of a cluster than that one, at once, with
 // no retry (madmin-go directly). It needs a distributed MinIO with the test's root credentials,
 // its nodes in $BUCKETFORM_IAM_NODES (host:port,host:port,...), and is skipped otherwise. One
-// way to have one, as root (see MINIO-FACTS.md, "A distributed MinIO on one machine"): a bridge
+// way to have one, as root (what miniotest.StartCluster does): a bridge
 // with 10.78.5.1/24, four network namespaces with a veth each on it at 10.78.5.11 .. .14, and in
 // each `MINIO_CI_CD=1 minio server --address 10.78.5.1N:9000` followed by the four node URLs.
 //
