@@ -434,23 +434,21 @@ func (c *Client) ServiceAccountKeys(ctx context.Context) (map[string]string, err
 // description, expiry, implied or not) and one InfoServiceAccount per account with an inline
 // policy (its text).
 func (c *Client) ReadServiceAccounts(ctx context.Context, parents []string) (map[string]ServiceAccount, error) {
-	var bulk map[string]madmin.ListAccessKeysResp
-	err := c.call(ctx, "admin:ListServiceAccounts and admin:ListUsers", "", true, func(ctx context.Context) (err error) {
-		bulk, err = c.admin.ListAccessKeysBulk(ctx, nil, madmin.ListAccessKeysOpts{ListType: madmin.AccessKeyListSvcaccOnly, All: true})
-		return err
-	})
+	all, err := c.ServiceAccountKeys(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list service accounts: %w", err)
+		return nil, err
 	}
 	var owners, keys []string
-	for parent, r := range bulk {
-		if len(r.ServiceAccounts) == 0 || (parents != nil && !slices.Contains(parents, parent)) {
+	seen := map[string]bool{}
+	for key, parent := range all {
+		if parents != nil && !slices.Contains(parents, parent) {
 			continue
 		}
-		owners = append(owners, parent)
-		for _, a := range r.ServiceAccounts {
-			keys = append(keys, a.AccessKey)
+		if !seen[parent] {
+			seen[parent] = true
+			owners = append(owners, parent)
 		}
+		keys = append(keys, key)
 	}
 	if len(owners) < len(keys) {
 		return c.readServiceAccountsByParent(ctx, owners)
