@@ -66,6 +66,26 @@ func (e *Env) groups(ctx context.Context) (map[string]server.Group, error) {
 	return e.shared().groups.get(func() (map[string]server.Group, error) { return e.Client.ReadGroups(ctx) })
 }
 
+// checkSecrets checks, at full parallelism, the declared secret of each request's identity that
+// exists (one signed request each, see checkSecret), and reports each request read. out holds
+// a live value for every request, read before; each goroutine sets only its own.
+func checkSecrets(ctx context.Context, env *Env, reqs []Request, out map[string]*model.Live) error {
+	return env.Each(ctx, len(reqs), func(ctx context.Context, i int) error {
+		req := reqs[i]
+		live := out[req.ID]
+		if live.Exists && req.Want.Has("secret_key") {
+			enabled, _ := live.State.Get("enabled").(model.Bool)
+			check, err := checkSecret(ctx, env, req.ID, req.Want, bool(enabled))
+			if err != nil {
+				return err
+			}
+			live.State.Set("secret_key", check)
+		}
+		env.done()
+		return nil
+	})
+}
+
 // checkSecret checks a declared secret against the server with one signed request; a disabled
 // identity's cannot be checked.
 func checkSecret(ctx context.Context, env *Env, accessKey string, want *model.Resource, enabled bool) (model.SecretCheck, error) {

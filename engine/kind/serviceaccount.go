@@ -142,25 +142,7 @@ func (sa ServiceAccount) Read(ctx context.Context, env *Env, reqs []Request) (ma
 	if err != nil {
 		return nil, err
 	}
-	err = env.Each(ctx, len(reqs), func(ctx context.Context, i int) error {
-		req := reqs[i]
-		mu.Lock()
-		live := out[req.ID]
-		mu.Unlock()
-		if live.Exists && req.Want.Has("secret_key") {
-			enabled, _ := live.State.Get("enabled").(model.Bool)
-			check, err := checkSecret(ctx, env, req.ID, req.Want, bool(enabled))
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			live.State.Set("secret_key", check)
-			mu.Unlock()
-		}
-		env.done()
-		return nil
-	})
-	return out, err
+	return out, checkSecrets(ctx, env, reqs, out)
 }
 
 // Create creates the service account for its user (created before it) with its secret,

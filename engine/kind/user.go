@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/bucketform/bucketform/config/model"
 	"github.com/bucketform/bucketform/engine/plan"
@@ -60,7 +59,6 @@ func (User) Read(ctx context.Context, env *Env, reqs []Request) (map[string]*mod
 	}
 	env.Read = "list"
 	out := map[string]*model.Live{}
-	var mu sync.Mutex
 	var deletable, missing []string
 	for _, req := range reqs {
 		live := &model.Live{State: model.NewResource(model.KindUser, req.ID)}
@@ -104,25 +102,7 @@ func (User) Read(ctx context.Context, env *Env, reqs []Request) (map[string]*mod
 			}
 		}
 	}
-	err = env.Each(ctx, len(reqs), func(ctx context.Context, i int) error {
-		req := reqs[i]
-		mu.Lock()
-		live := out[req.ID]
-		mu.Unlock()
-		if live.Exists && req.Want.Has("secret_key") {
-			enabled, _ := live.State.Get("enabled").(model.Bool)
-			check, err := checkSecret(ctx, env, req.ID, req.Want, bool(enabled))
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			live.State.Set("secret_key", check)
-			mu.Unlock()
-		}
-		env.done()
-		return nil
-	})
-	return out, err
+	return out, checkSecrets(ctx, env, reqs, out)
 }
 
 // Create checks that the access key is no user's (AddUser would overwrite it), creates the
