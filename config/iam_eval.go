@@ -394,7 +394,7 @@ func (l *loader) policyDocument(in *iamInstance, ctx *hcl.EvalContext) {
 			case doc.IsEmpty():
 				l.errorf(attr.Expr.Range(), "Empty policy", "The document of %s is empty, and MinIO refuses a policy without statements.", in.addr)
 				in.docKnown = false
-			case l.serverRefuses(policy.ServerProblem(v.AsString()), attr.Expr.Range(), "The document of "+in.addr):
+			case l.serverRefuses(policy.ServerProblem(v.AsString(), doc), attr.Expr.Range(), "The document of "+in.addr):
 				in.docKnown = false
 			default:
 				p.Document = doc
@@ -423,7 +423,7 @@ func (l *loader) policyDocument(in *iamInstance, ctx *hcl.EvalContext) {
 	}
 	if in.docKnown {
 		doc := policy.Document{Version: policyVersion, Statements: stmts}
-		if l.serverRefuses(policy.ServerProblem(doc.JSON()), d.parts[0].block.DefRange, "The statements of "+in.addr) {
+		if l.serverRefuses(policy.ServerProblem(doc.JSON(), doc), d.parts[0].block.DefRange, "The statements of "+in.addr) {
 			in.docKnown = false
 			return
 		}
@@ -558,7 +558,7 @@ func (l *loader) inlinePolicy(attr *hcl.Attribute, ctx *hcl.EvalContext, addr st
 		l.errorf(rng, "Invalid inline policy",
 			"The policy of %s is empty. Leave policy out for the rights of its user (an implied policy), or give the statements that narrow them.", addr)
 		return policy.Document{}, "", false
-	case from == "" && l.serverRefuses(policy.ServerProblem(text), rng, "The policy of "+addr):
+	case from == "" && l.serverRefuses(policy.ServerProblem(text, doc), rng, "The policy of "+addr):
 		return policy.Document{}, "", false // a policy block's document is checked with the block
 	}
 	return doc, from, true
