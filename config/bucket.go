@@ -131,7 +131,6 @@ func (l *loader) evalBucketInstance(d *bucketDecl, in instance, exp expansion) (
 		Address:    in.addr,
 		Deployment: d.deployment,
 		DeclRange:  d.block.DefRange,
-		AttrRanges: make(map[model.Attr]hcl.Range, len(d.attrs)),
 		State:      model.Bucket{Attrs: make(model.AttrSet, len(d.attrs))},
 	}
 	bi := &bucketInstance{bucket: b}
@@ -144,7 +143,7 @@ func (l *loader) evalBucketInstance(d *bucketDecl, in instance, exp expansion) (
 		// An unknown value declares the attribute too: validate checks what it can, and the
 		// value is known by the time a plan is made.
 		if v, st := l.eval(attr, in.ctx, a.ty, useBucket); st == unknown || st == known && a.set(l, bi, attr, v) {
-			bi.declare(a.declares, attr.Range)
+			bi.declare(a.declares)
 		}
 	}
 	if b.State.ObjectLock && b.State.Versioning == model.VersioningSuspended {
@@ -152,7 +151,7 @@ func (l *loader) evalBucketInstance(d *bucketDecl, in instance, exp expansion) (
 			"A bucket with object_lock = true keeps versioning enabled for good; the server refuses to suspend it. Remove versioning, or set it to \"enabled\".")
 	}
 	if len(d.rules) > 0 {
-		bi.declare(model.AttrLifecycle, d.rules[0].block.DefRange)
+		bi.declare(model.AttrLifecycle)
 		b.State.Lifecycle = l.lifecycleRules(d, in.ctx)
 	}
 	return bi, cty.ObjectVal(map[string]cty.Value{
@@ -162,14 +161,13 @@ func (l *loader) evalBucketInstance(d *bucketDecl, in instance, exp expansion) (
 	})
 }
 
-// declare records that the configuration declares attribute a of the bucket, at rng. The
-// empty attribute (an argument that declares none) is not recorded.
-func (bi *bucketInstance) declare(a model.Attr, rng hcl.Range) {
+// declare records that the configuration declares attribute a of the bucket. The empty
+// attribute (an argument that declares none) is not recorded.
+func (bi *bucketInstance) declare(a model.Attr) {
 	if a == "" {
 		return
 	}
 	bi.bucket.State.Attrs[a] = true
-	bi.bucket.AttrRanges[a] = rng
 }
 
 // bucketName evaluates the name of the bucket: the name argument, else each.key, else the

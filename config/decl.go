@@ -127,9 +127,12 @@ func (l *loader) decodeLocals(b *hcl.Block) {
 		}
 		d := &localDecl{attr: attr, node: n}
 		n.eval = func(ctx *hcl.EvalContext) {
-			if v, ok := l.evalExpr(attr.Expr, ctx, useAny); ok {
+			if v, ok := l.evalExpr(d.attr.Expr, ctx, useAny); ok {
 				n.value = v
 			}
+			// Only the value is needed from here on: a large local (a map of 10,000 tenants)
+			// is a large syntax tree, which the collector can now free.
+			d.attr = nil
 		}
 		l.locals = append(l.locals, d)
 	}

@@ -130,6 +130,7 @@ func (l *loader) load() {
 	}
 	l.assignVariables()
 	l.buildGraph()
+	l.dropSyntax()
 	l.evaluate()
 	l.checkBuckets()
 	l.checkRemoved()
@@ -166,6 +167,15 @@ func (l *loader) readFiles() []*hcl.File {
 		files = append(files, f)
 	}
 	return files
+}
+
+// dropSyntax keeps only the source of each file in cfg.Files, once every declaration has
+// been decoded: diagnostics need no more, and the syntax trees of expressions that are
+// evaluated once (locals) can then be freed as soon as they are.
+func (l *loader) dropSyntax() {
+	for name, f := range l.cfg.Files {
+		l.cfg.Files[name] = &hcl.File{Bytes: f.Bytes}
+	}
 }
 
 func (l *loader) addFile(name string, f *hcl.File) {

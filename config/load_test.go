@@ -101,14 +101,6 @@ func TestValidSpecExample(t *testing.T) {
 	if b.Deployment != "main" || b.ForceDestroy {
 		t.Errorf("deployment %q, force_destroy %v", b.Deployment, b.ForceDestroy)
 	}
-	for _, a := range attrs(b) {
-		if r, ok := b.AttrRanges[a]; !ok || r.Start.Line == 0 {
-			t.Errorf("no range for %s", a)
-		}
-	}
-	if r := b.AttrRanges[model.AttrQuota]; r.Start.Line != 38 {
-		t.Errorf("quota range starts on line %d, want 38", r.Start.Line)
-	}
 
 	p := cfg.Presigns[0]
 	wantP := Presign{Address: "presign.artifact_upload", Key: "runs/dev/output.tar.gz",

@@ -36,6 +36,7 @@ type Config struct {
 	ServiceAccounts []*ServiceAccount
 
 	// Files maps each file name to its source, for rendering diagnostics with the offending line.
+	// Only Bytes is set: the syntax trees are dropped once loading no longer needs them.
 	// Variable files are held without their source (Bytes is nil): they hold secrets.
 	Files map[string]*hcl.File
 
@@ -95,8 +96,6 @@ type Bucket struct {
 	State        model.Bucket
 	ForceDestroy bool
 	DeclRange    hcl.Range
-	// AttrRanges holds the source range of each declared attribute, for diagnostics.
-	AttrRanges map[model.Attr]hcl.Range
 }
 
 // Removed is a removed block: a resource no longer declared, to delete (a bucket possibly with

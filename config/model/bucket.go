@@ -12,9 +12,9 @@ func (b Bucket) Resource() *Resource {
 		case AttrQuota:
 			r.Set(string(a), Size(b.Quota))
 		case AttrTags:
-			t := Tags{}
-			for k, v := range b.Tags {
-				t[k] = v
+			t := Tags(b.Tags) // shared, not copied: values are never modified
+			if t == nil {
+				t = Tags{}
 			}
 			r.Set(string(a), t)
 		case AttrObjectLock:

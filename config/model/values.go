@@ -89,11 +89,12 @@ func (t Tags) Text() string {
 	return "{ " + strings.Join(parts, ", ") + " }"
 }
 
-// JSON is the map (empty, never null).
+// JSON is the map itself (empty, never null), shared like the value.
 func (t Tags) JSON() any {
-	out := make(map[string]string, len(t))
-	maps.Copy(out, t)
-	return out
+	if t == nil {
+		return map[string]string{}
+	}
+	return map[string]string(t)
 }
 
 // Elements returns one element per tag, by key.

@@ -340,7 +340,10 @@ func (d *differ) declaredResource(want Desired) {
 		ac.Name, ac.Before, ac.After = a.present(liveV, afterV)
 		c.Attrs = append(c.Attrs, ac)
 	}
-	c.Before, c.After = before, after
+	// Resources are never modified once made: a before or after that carries what the live or
+	// desired resource carries is that resource, so that a plan of 10,000 unchanged buckets
+	// does not hold 20,000 copies.
+	c.Before, c.After = sameOrOwn(live.State, before), sameOrOwn(r, after)
 	switch {
 	case replace:
 		if d.createRefused(s, want) {
@@ -355,6 +358,19 @@ func (d *differ) declaredResource(want Desired) {
 	c.Action, c.Notes = action, notes
 	d.add(c)
 	d.record(key, want.Address, r)
+}
+
+// sameOrOwn returns whole when part, made of some of whole's values, carries all of them.
+func sameOrOwn(whole, part *model.Resource) *model.Resource {
+	if whole == nil || len(whole.Attrs) != len(part.Attrs) {
+		return part
+	}
+	for a := range part.Attrs {
+		if !whole.Has(a) {
+			return part
+		}
+	}
+	return whole
 }
 
 // createRefused applies the kind's CheckCreate to a resource the plan would create, records

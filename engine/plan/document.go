@@ -3,6 +3,7 @@ package plan
 import (
 	"cmp"
 	"encoding/json"
+	"reflect"
 	"slices"
 
 	"github.com/bucketform/bucketform/config/model"
@@ -192,6 +193,16 @@ func changeDoc(c Change, s *Schema) ChangeDoc {
 		}
 		if a.After != nil && c.After != nil {
 			ad.After, ad.AfterText = jsonOf(a.After, a.Sensitive), a.After.Text()
+			if !a.Changed && a.Before != nil {
+				// An unchanged attribute mostly reads the same on both sides: the document
+				// then holds one copy of it, not two (10,000 no-op buckets hold 40,000).
+				if ad.AfterText == ad.BeforeText {
+					ad.AfterText = ad.BeforeText
+				}
+				if reflect.DeepEqual(ad.After, ad.Before) {
+					ad.After = ad.Before
+				}
+			}
 			cd.After[a.Name] = ad.After
 		}
 		if a.Changed {
@@ -203,11 +214,29 @@ func changeDoc(c Change, s *Schema) ChangeDoc {
 		}
 		cd.Attributes = append(cd.Attributes, ad)
 	}
+	if cd.Before != nil && cd.After != nil && sameEntries(cd.Before, cd.After) {
+		cd.After = cd.Before
+	}
 	for _, n := range c.Notes {
 		cd.Notes = append(cd.Notes, n.Text)
 		cd.NoteDetails = append(cd.NoteDetails, NoteDoc(n))
 	}
 	return cd
+}
+
+// sameEntries reports whether a and b hold the very same entries: the same keys, and values
+// that changeDoc shares (so comparing them is cheap) or that are equal scalars.
+func sameEntries(a, b map[string]any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, av := range a {
+		bv, ok := b[k]
+		if !ok || !reflect.DeepEqual(av, bv) {
+			return false
+		}
+	}
+	return true
 }
 
 // jsonOf returns the JSON value of v; null for a sensitive one, whatever it says.
