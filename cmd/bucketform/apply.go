@@ -165,6 +165,7 @@ func (run *applyRun) refresh(u *ui) bool {
 		run.unlock()
 		return false
 	}
+	tightenHeapForResult()
 	run.snap, run.plan = snap, run.engine.Plan(snap)
 	run.doc = run.engine.Document(run.plan, snap, run.outputs)
 	return true

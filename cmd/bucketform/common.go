@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"syscall"
 
@@ -138,3 +139,21 @@ func newEngine(ctx context.Context, u *ui, cfg *config.Config, f *engineFlags, o
 // before the next collection: for 10,000 buckets, some 50 MiB more resident memory, against a
 // collection that takes milliseconds.
 func collectConfigGarbage() { runtime.GC() }
+
+// resultGCPercent is the collector's goal, in percent of the live heap, once the servers are read.
+const resultGCPercent = 50
+
+// tightenHeapForResult runs the garbage collector once the servers are read, and lowers its
+// goal for the rest of the command from twice the live heap to one and a half times it, unless
+// GOGC says otherwise. What follows (the diff, the plan's document, its rendering) builds what
+// the command keeps until it exits, so with the default goal most of the peak is headroom the
+// process never gives back: for a plan of 10,000 buckets, its peak resident memory was
+// 114-131 MiB with the default goal and 103-116 MiB with this one, for some 6% more CPU time
+// (docs/benchmarks.md says how it was measured).
+func tightenHeapForResult() {
+	if _, set := os.LookupEnv("GOGC"); set {
+		return
+	}
+	runtime.GC()
+	debug.SetGCPercent(resultGCPercent)
+}

@@ -70,6 +70,7 @@ func runPlan(u *ui, args []string) (code int) {
 	if !targetsMatch(u, e, snap) {
 		return exitError
 	}
+	tightenHeapForResult()
 	p := e.Plan(snap)
 	doc := e.Document(p, snap, outputs)
 	switch {
