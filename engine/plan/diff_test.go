@@ -445,3 +445,33 @@ func TestUnsettledAttributesAreWrittenAgain(t *testing.T) {
 		t.Fatalf("settled: got %s", c.Action)
 	}
 }
+
+// A change that carries every attribute the live or desired resource carries shares that
+// resource instead of holding a copy (a plan of 10,000 unchanged buckets would hold 20,000),
+// and one that carries only some of them has its own: the live bucket's undeclared attributes
+// never show up as the change's before.
+func TestUnchangedResourcesAreSharedNotCopied(t *testing.T) {
+	all := func(b *model.Bucket) {
+		b.Attrs = model.NewAttrSet(model.AllAttrs...)
+		b.Versioning = model.VersioningEnabled
+		b.Tags = map[string]string{"team": "ml"}
+	}
+	d := desired("data", all)
+	live := liveBucket("data", stack, all)
+	p := diffOne(Input{Desired: []Desired{d}, Index: indexed("data"), Claims: claims(stack, "data"), Live: map[model.Key]*model.Live{key("data"): live}})
+	c := onlyChange(t, p)
+	if c.Action != NoOp || c.Before != live.State || c.After != d.Resource {
+		t.Fatalf("no-op with every attribute declared: action %s, before shared %v, after shared %v", c.Action, c.Before == live.State, c.After == d.Resource)
+	}
+
+	some := desired("data", func(b *model.Bucket) {
+		b.Attrs = model.NewAttrSet(model.AttrVersioning)
+		b.Versioning = model.VersioningEnabled
+	})
+	p = diffOne(Input{Desired: []Desired{some}, Index: map[model.Key]IndexEntry{key("data"): {Address: "bucket.data", Attrs: []string{"versioning"}}},
+		Claims: claims(stack, "data"), Live: map[model.Key]*model.Live{key("data"): live}})
+	c = onlyChange(t, p)
+	if c.Action != NoOp || c.Before == live.State || c.After != some.Resource || len(c.Before.Attrs) != 1 {
+		t.Fatalf("no-op with one attribute declared: action %s, before %+v", c.Action, c.Before)
+	}
+}
