@@ -197,7 +197,7 @@ func changeDoc(c Change, s *Schema) ChangeDoc {
 				// An unchanged attribute mostly reads the same on both sides: the document
 				// then holds one copy of it, not two (10,000 no-op buckets hold 40,000).
 				if ad.AfterText == ad.BeforeText {
-					ad.AfterText = ad.BeforeText
+					ad.AfterText = ad.BeforeText // the same text, and now the same string
 				}
 				if reflect.DeepEqual(ad.After, ad.Before) {
 					ad.After = ad.Before
