@@ -94,12 +94,8 @@ func (Group) Create(ctx context.Context, env *Env, c *plan.Change) (bool, error)
 // Update changes members, policies and status: enable first and disable last, because the
 // server refuses to change a disabled group's policies.
 func (Group) Update(ctx context.Context, env *Env, c *plan.Change, live *model.Live) error {
-	liveEnabled, _ := live.State.Get("enabled").(model.Bool)
-	enabled := bool(liveEnabled)
-	if ac := changed(c, "enabled"); ac != nil {
-		enabled = bool(ac.After.(model.Bool))
-	}
-	if enabled && !bool(liveEnabled) {
+	was, enabled := enabledBy(c, live)
+	if enabled && !was {
 		if err := env.Client.SetGroupEnabled(ctx, c.ID, true); err != nil {
 			return fmt.Errorf("enable group %s: %w", c.ID, server.Explain(err))
 		}
@@ -110,7 +106,7 @@ func (Group) Update(ctx context.Context, env *Env, c *plan.Change, live *model.L
 	if err := syncNames(ctx, changed(c, "policies"), "policies", c.ID, env.Client.AttachGroupPolicies, env.Client.DetachGroupPolicies); err != nil {
 		return err
 	}
-	if !enabled && bool(liveEnabled) {
+	if !enabled && was {
 		if err := env.Client.SetGroupEnabled(ctx, c.ID, false); err != nil {
 			return fmt.Errorf("disable group %s: %w", c.ID, server.Explain(err))
 		}

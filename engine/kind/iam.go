@@ -179,6 +179,26 @@ func changed(c *plan.Change, a string) *plan.AttrChange {
 	return nil
 }
 
+// enabledBy returns whether an identity is enabled on the server before an update and whether
+// it is after: users, groups and service accounts order their writes by it.
+func enabledBy(c *plan.Change, live *model.Live) (was, will bool) {
+	liveEnabled, _ := live.State.Get("enabled").(model.Bool)
+	was, will = bool(liveEnabled), bool(liveEnabled)
+	if ac := changed(c, "enabled"); ac != nil {
+		will = bool(ac.After.(model.Bool))
+	}
+	return was, will
+}
+
+// secretToWrite returns the declared secret of a user or service account, and whether an
+// update writes it: when it changed, or when the identity is enabled again and its secret
+// could not be checked while it was disabled.
+func secretToWrite(c *plan.Change, live *model.Live, was, will bool) (model.Secret, bool) {
+	secret, declared := c.After.Get("secret_key").(model.Secret)
+	return secret, changed(c, "secret_key") != nil ||
+		(declared && will && !was && live.State.Get("secret_key") == model.SecretUnchecked)
+}
+
 // documentOf returns a policy document value's JSON text, "" for none or implied.
 func documentOf(v model.Value) []byte {
 	if p, ok := v.(model.PolicyDoc); ok && !p.Doc.IsEmpty() {

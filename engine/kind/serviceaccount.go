@@ -183,14 +183,11 @@ func (ServiceAccount) Update(ctx context.Context, env *Env, c *plan.Change, live
 	if c.After.Has("policy") {
 		u.Policy = documentOf(c.After.Get("policy"))
 	}
-	liveEnabled, _ := live.State.Get("enabled").(model.Bool)
-	enabled := bool(liveEnabled)
-	if ac := changed(c, "enabled"); ac != nil {
-		enabled = bool(ac.After.(model.Bool))
+	was, enabled := enabledBy(c, live)
+	if changed(c, "enabled") != nil {
 		u.Enabled = &enabled
 	}
-	secret, declared := c.After.Get("secret_key").(model.Secret)
-	if changed(c, "secret_key") != nil || (declared && enabled && !bool(liveEnabled) && live.State.Get("secret_key") == model.SecretUnchecked) {
+	if secret, write := secretToWrite(c, live, was, enabled); write {
 		u.SecretKey = secret.Reveal()
 	}
 	if ac := changed(c, "name"); ac != nil {

@@ -147,20 +147,13 @@ func (User) Create(ctx context.Context, env *Env, c *plan.Change) (bool, error) 
 // user's policies cannot change, and its secret could not be checked: it is set now), then the
 // secret and the policies, disable last.
 func (User) Update(ctx context.Context, env *Env, c *plan.Change, live *model.Live) error {
-	liveEnabled, _ := live.State.Get("enabled").(model.Bool)
-	enabled := bool(liveEnabled)
-	if ac := changed(c, "enabled"); ac != nil {
-		enabled = bool(ac.After.(model.Bool))
-	}
-	if enabled && !bool(liveEnabled) {
+	was, enabled := enabledBy(c, live)
+	if enabled && !was {
 		if err := env.Client.SetUserEnabled(ctx, c.ID, true); err != nil {
 			return fmt.Errorf("enable user %s: %w", c.ID, server.Explain(err))
 		}
 	}
-	secret, declared := c.After.Get("secret_key").(model.Secret)
-	setSecret := changed(c, "secret_key") != nil ||
-		(declared && enabled && !bool(liveEnabled) && live.State.Get("secret_key") == model.SecretUnchecked)
-	if setSecret {
+	if secret, write := secretToWrite(c, live, was, enabled); write {
 		if err := env.Client.PutUser(ctx, c.ID, secret.Reveal(), true); err != nil {
 			return fmt.Errorf("set the secret of user %s: %w", c.ID, server.Explain(err))
 		}
@@ -168,7 +161,7 @@ func (User) Update(ctx context.Context, env *Env, c *plan.Change, live *model.Li
 	if err := syncNames(ctx, changed(c, "policies"), "policies", c.ID, env.Client.AttachUserPolicies, env.Client.DetachUserPolicies); err != nil {
 		return err
 	}
-	if !enabled && bool(liveEnabled) {
+	if !enabled && was {
 		if err := env.Client.SetUserEnabled(ctx, c.ID, false); err != nil {
 			return fmt.Errorf("disable user %s: %w", c.ID, server.Explain(err))
 		}
